@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildLad compiles the binary once per test run.
+func buildLad(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lad")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func dataDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "ladserve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	_ = os.Chmod(d, 0o755)
+	return d
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	addr string
+}
+
+func startServe(t *testing.T, bin, data string, args ...string) *server {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "LAD_DATA="+data, "LAD_ADDR="+addr, "DATABASE_URL=")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, out: &out, addr: addr}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return s
+}
+
+func (s *server) waitReady(t *testing.T, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + s.addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("not ready within %v\n%s", within, s.out.String())
+}
+
+func (s *server) interrupt(t *testing.T) {
+	t.Helper()
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("lad exited with %v\n%s", err, s.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("lad did not stop\n%s", s.out.String())
+	}
+}
+
+// postgresRunning reports whether a postgres process serves the cluster in dir.
+func postgresRunning(dir string) bool {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		cmdline := strings.ReplaceAll(string(b), "\x00", " ")
+		if strings.Contains(cmdline, "postgres") && strings.Contains(cmdline, dir) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestServeStartsStopsAndRestarts(t *testing.T) {
+	bin := buildLad(t)
+	data := dataDir(t)
+
+	s := startServe(t, bin, data)
+	s.waitReady(t, 90*time.Second)
+	for _, path := range []string{"/healthz", "/metrics"} {
+		resp, err := http.Get("http://" + s.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	if !postgresRunning(data) {
+		t.Fatal("no postgres process for the data directory while serving")
+	}
+	s.interrupt(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for postgresRunning(data) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if postgresRunning(data) {
+		t.Fatal("postgres still running after lad stopped")
+	}
+
+	// The second start reuses the cluster: no initdb, and quick.
+	start := time.Now()
+	s2 := startServe(t, bin, data)
+	s2.waitReady(t, 30*time.Second)
+	if strings.Contains(s2.out.String(), "creating database cluster") {
+		t.Error("second start created the cluster again")
+	}
+	t.Logf("restart ready in %v", time.Since(start))
+	s2.interrupt(t)
+}
+
+func TestHelpExplainsEveryCommand(t *testing.T) {
+	bin := buildLad(t)
+	for _, cmd := range []string{"serve", "ingest", "analyze", "migrate", "user"} {
+		out, err := exec.Command(bin, cmd, "--help").CombinedOutput()
+		if err != nil {
+			t.Fatalf("lad %s --help: %v\n%s", cmd, err, out)
+		}
+		if !strings.Contains(string(out), "lad "+cmd) || !strings.Contains(string(out), "--data-dir") {
+			t.Errorf("lad %s --help lacks usage or settings:\n%s", cmd, out)
+		}
+	}
+	out, _ := exec.Command(bin, "--help").CombinedOutput()
+	for _, want := range []string{"LAD_DATA", "DATABASE_URL", "LAD_ADDR"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("lad --help does not mention %s", want)
+		}
+	}
+}

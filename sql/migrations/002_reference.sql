@@ -1,0 +1,2 @@
+-- Reserved: reference data (plan symbols, building categories) — ingest/domain.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Reserved: tile change tracking (triggers, NOTIFY) — tiles.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Reserved: ingest support (staging, versions) — ingest.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Reserved: analyses — analysis.
+SELECT 1;

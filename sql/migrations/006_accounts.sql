@@ -1,0 +1,2 @@
+-- Reserved: accounts and audit — access/auth.
+SELECT 1;

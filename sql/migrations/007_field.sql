@@ -1,0 +1,2 @@
+-- Reserved: field and consultation writes — web.
+SELECT 1;
