@@ -1,0 +1,215 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// batch is one file being loaded inside one transaction.
+type batch struct {
+	tx      pgx.Tx
+	batchID int64
+	name    string
+	kind    Kind
+	opts    Options
+	report  *Report
+	log     *slog.Logger
+	// fatal, when set by a loader, rolls the whole batch back (the
+	// rejections are still recorded).
+	fatal error
+}
+
+func (b *batch) open(ctx context.Context) error {
+	err := b.tx.QueryRow(ctx, `INSERT INTO ingest_batch (kind, format, source_name, sha256, terc, created_by, options)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		string(b.kind), b.report.Format, b.name, b.report.SHA256, nullIfEmpty(b.opts.TERC), b.opts.Actor, b.opts.key()).Scan(&b.batchID)
+	if err != nil {
+		return fmt.Errorf("record batch: %w", err)
+	}
+	b.report.BatchID = b.batchID
+	return nil
+}
+
+func (b *batch) close(ctx context.Context, status string, d time.Duration) error {
+	_, err := b.tx.Exec(ctx, `UPDATE ingest_batch SET status = $2, finished_at = now(), duration_ms = $3,
+		records_read = $4, records_inserted = $5, records_updated = $6, records_unchanged = $7,
+		records_rejected = $8, message = $9 WHERE id = $1`,
+		b.batchID, status, d.Milliseconds(), b.report.Read, b.report.Inserted, b.report.Updated,
+		b.report.Unchanged, b.report.Rejected, b.report.Message)
+	if err != nil {
+		return fmt.Errorf("record batch result: %w", err)
+	}
+	return nil
+}
+
+// reject records a record that is not loaded.
+func (b *batch) reject(ctx context.Context, r Rejection) error {
+	if r.Source == "" {
+		r.Source = b.name
+	}
+	if r.Severity == "" {
+		r.Severity = "error"
+	}
+	if r.Severity == "error" {
+		b.report.Rejected++
+	}
+	b.report.Rejections = append(b.report.Rejections, r)
+	return b.insertRejection(ctx, r)
+}
+
+func (b *batch) insertRejection(ctx context.Context, r Rejection) error {
+	var line *int
+	if r.Line > 0 {
+		line = &r.Line
+	}
+	_, err := b.tx.Exec(ctx, `INSERT INTO ingest_rejection (batch_id, source_name, line, feature_id, field, reason, severity)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, b.batchID, r.Source, line, nullIfEmpty(r.FeatureID), nullIfEmpty(r.Field), r.Reason, r.Severity)
+	if err != nil {
+		return fmt.Errorf("record rejection: %w", err)
+	}
+	return nil
+}
+
+// collectRejections moves rejections found by SQL validation (rows of a
+// staging table's query: line, feature id, field, reason, severity) into
+// the report.
+func (b *batch) collectRejections(ctx context.Context, query string, args ...any) error {
+	rows, err := b.tx.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	var found []Rejection
+	for rows.Next() {
+		var r Rejection
+		var line *int
+		var fid, field *string
+		if err := rows.Scan(&line, &fid, &field, &r.Reason, &r.Severity); err != nil {
+			rows.Close()
+			return fmt.Errorf("validate: %w", err)
+		}
+		if line != nil {
+			r.Line = *line
+		}
+		if fid != nil {
+			r.FeatureID = *fid
+		}
+		if field != nil {
+			r.Field = *field
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	for _, r := range found {
+		if err := b.reject(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Formats ład reads.
+const (
+	FormatGeoJSON = "geojson"     // RFC 7946 or with a "crs" member (EPSG:2176–2180…)
+	FormatAPPGML  = "app-gml"     // APP 1.0/2.0 WFS FeatureCollection
+	FormatINSPIRE = "inspire-plu" // INSPIRE Planned Land Use GML
+	FormatRWDZ    = "rwdz-csv"    // GUNB register export (permits or notifications)
+	FormatCityCSV = "city-csv"    // city permit registers (e.g. Wrocław, CP1250)
+	FormatULDK    = "uldk"        // ULDK GetParcelById responses
+	FormatCSV     = "csv"         // generic CSV with coordinates (carriers, inspections)
+	FormatJSON    = "json"        // JSON array of records (inspections)
+)
+
+// sniff guesses a file's format from its name and first bytes.
+func sniff(kind Kind, name string, r io.ReadSeeker) (string, error) {
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(r, head)
+	head = head[:n]
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimSpace(head)
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '<':
+		if bytes.Contains(head, []byte("inspire.ec.europa.eu/schemas/plu")) {
+			return FormatINSPIRE, nil
+		}
+		return FormatAPPGML, nil
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		return FormatGeoJSON, nil
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		return FormatJSON, nil
+	case bytes.HasPrefix(trimmed, []byte("0\n")) || bytes.HasPrefix(trimmed, []byte("-1\n")) || ext == ".uldk":
+		return FormatULDK, nil
+	case ext == ".csv" || ext == ".txt":
+		if bytes.Contains(head, []byte("numer_gunb")) || bytes.Contains(head, []byte("numer_ewidencyjny_system")) {
+			return FormatRWDZ, nil
+		}
+		if kind == KindPermits {
+			return FormatCityCSV, nil
+		}
+		return FormatCSV, nil
+	}
+	return "", fmt.Errorf("cannot tell the format of %s (give --format: %s)", name, strings.Join(FormatsFor(kind), ", "))
+}
+
+// unzipSingle opens a ZIP holding exactly one data file; other files pass
+// through unchanged.
+func unzipSingle(rs io.ReadSeeker, size int64, name string) (io.ReadSeeker, string, func(), error) {
+	none := func() {}
+	magic := make([]byte, 4)
+	n, _ := io.ReadFull(rs, magic)
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, "", none, err
+	}
+	if n < 4 || string(magic) != "PK\x03\x04" {
+		return rs, name, none, nil
+	}
+	ra, ok := rs.(io.ReaderAt)
+	if !ok {
+		return nil, "", none, fmt.Errorf("zip archive is not seekable")
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return nil, "", none, fmt.Errorf("open zip: %w", err)
+	}
+	var files []*zip.File
+	for _, f := range zr.File {
+		if !f.FileInfo().IsDir() && !strings.HasPrefix(filepath.Base(f.Name), ".") {
+			files = append(files, f)
+		}
+	}
+	if len(files) != 1 {
+		return nil, "", none, fmt.Errorf("zip archive must hold exactly one data file, it holds %d", len(files))
+	}
+	f, err := files[0].Open()
+	if err != nil {
+		return nil, "", none, fmt.Errorf("open %s in zip: %w", files[0].Name, err)
+	}
+	defer f.Close()
+	// Extract to a seekable temporary copy: parsers stream from it.
+	tmp, cleanup, err := spool(struct{ io.Reader }{f})
+	if err != nil {
+		return nil, "", none, err
+	}
+	return tmp, files[0].Name, cleanup, nil
+}
+
+func sortedStrings(s []string) []string {
+	sort.Strings(s)
+	return s
+}

@@ -1,0 +1,232 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Feature is one GeoJSON feature as the streaming reader yields it.
+type Feature struct {
+	Index      int            // 1-based position in the collection
+	ID         string         // the feature's id, or its index
+	Properties map[string]any // as decoded
+	Geometry   orb.Geometry   // nil when absent
+	GeomErr    error          // why the geometry could not be read
+}
+
+// GeoJSONReader streams the features of a FeatureCollection without
+// loading the file: memory stays flat whatever the file's size.
+type GeoJSONReader struct {
+	dec     *json.Decoder
+	srid    int
+	started bool
+	done    bool
+	n       int
+}
+
+// NewGeoJSONReader reads a FeatureCollection from r. defaultSRID is used
+// when the collection has no "crs" member (RFC 7946: CRS84).
+func NewGeoJSONReader(r io.Reader, defaultSRID int) *GeoJSONReader {
+	if defaultSRID == 0 {
+		defaultSRID = crs84
+	}
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	return &GeoJSONReader{dec: dec, srid: defaultSRID}
+}
+
+// SRID is the collection's coordinate system: from its "crs" member when
+// that came before the features, else the default.
+func (g *GeoJSONReader) SRID() int { return g.srid }
+
+type rawFeature struct {
+	Type       string          `json:"type"`
+	ID         json.RawMessage `json:"id"`
+	Properties map[string]any  `json:"properties"`
+	Geometry   json.RawMessage `json:"geometry"`
+}
+
+type crsMember struct {
+	Type       string `json:"type"`
+	Properties struct {
+		Name string `json:"name"`
+	} `json:"properties"`
+}
+
+// Next returns the next feature, or io.EOF after the last one. Errors in a
+// feature's geometry are reported in Feature.GeomErr (the record can be
+// rejected alone); errors in the JSON structure end the stream.
+func (g *GeoJSONReader) Next() (*Feature, error) {
+	if g.done {
+		return nil, io.EOF
+	}
+	if !g.started {
+		if err := g.seekFeatures(); err != nil {
+			return nil, err
+		}
+		g.started = true
+	}
+	if !g.dec.More() {
+		g.done = true
+		// Consume the array's closing bracket; the rest of the object is
+		// not needed.
+		if _, err := g.dec.Token(); err != nil {
+			return nil, fmt.Errorf("after feature %d: %w", g.n, err)
+		}
+		return nil, io.EOF
+	}
+	var rf rawFeature
+	if err := g.dec.Decode(&rf); err != nil {
+		return nil, fmt.Errorf("feature %d: %w", g.n+1, err)
+	}
+	g.n++
+	f := &Feature{Index: g.n, Properties: rf.Properties, ID: strconv.Itoa(g.n)}
+	if len(rf.ID) > 0 && string(rf.ID) != "null" {
+		var s string
+		if json.Unmarshal(rf.ID, &s) == nil {
+			f.ID = s
+		} else {
+			f.ID = string(rf.ID)
+		}
+	}
+	if rf.Type != "Feature" {
+		f.GeomErr = fmt.Errorf("not a Feature (type %q)", rf.Type)
+		return f, nil
+	}
+	if len(rf.Geometry) == 0 || string(rf.Geometry) == "null" {
+		f.GeomErr = errors.New("no geometry")
+		return f, nil
+	}
+	geom, err := geojson.UnmarshalGeometry(rf.Geometry)
+	if err != nil {
+		f.GeomErr = fmt.Errorf("unreadable geometry: %w", err)
+		return f, nil
+	}
+	f.Geometry = geom.Geometry()
+	if f.Geometry == nil {
+		f.GeomErr = errors.New("unreadable geometry")
+	}
+	return f, nil
+}
+
+// seekFeatures walks the top-level object up to the "features" array,
+// reading a "crs" member met on the way.
+func (g *GeoJSONReader) seekFeatures() error {
+	tok, err := g.dec.Token()
+	if err != nil {
+		return fmt.Errorf("not GeoJSON: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return errors.New("not GeoJSON: a FeatureCollection object was expected")
+	}
+	for g.dec.More() {
+		tok, err := g.dec.Token()
+		if err != nil {
+			return fmt.Errorf("not GeoJSON: %w", err)
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "features":
+			tok, err := g.dec.Token()
+			if err != nil {
+				return fmt.Errorf("features: %w", err)
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return errors.New("features is not an array")
+			}
+			return nil
+		case "crs":
+			var c crsMember
+			if err := g.dec.Decode(&c); err != nil {
+				return fmt.Errorf("crs: %w", err)
+			}
+			srid, _, err := ParseCRS(c.Properties.Name)
+			if err != nil {
+				return fmt.Errorf("crs: %w", err)
+			}
+			g.srid = srid
+		case "type":
+			var t string
+			if err := g.dec.Decode(&t); err != nil {
+				return fmt.Errorf("type: %w", err)
+			}
+			if t != "FeatureCollection" {
+				return fmt.Errorf("a FeatureCollection was expected, got %q", t)
+			}
+		default:
+			var skip json.RawMessage
+			if err := g.dec.Decode(&skip); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	return errors.New("no features array")
+}
+
+// encodeWKB returns the geometry as WKB for COPY into a staging table.
+func encodeWKB(g orb.Geometry) ([]byte, error) {
+	return wkb.Marshal(g)
+}
+
+// prop reads a property as text, trying the mapped name first and then the
+// candidates (case-sensitive first, then case-insensitive).
+func prop(props map[string]any, mapping map[string]string, field string, candidates ...string) string {
+	if name, ok := mapping[field]; ok {
+		return propText(props[name])
+	}
+	for _, c := range candidates {
+		if v, ok := props[c]; ok && v != nil {
+			return propText(v)
+		}
+	}
+	for k, v := range props {
+		for _, c := range candidates {
+			if equalFold(k, c) && v != nil {
+				return propText(v)
+			}
+		}
+	}
+	return ""
+}
+
+func propText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}

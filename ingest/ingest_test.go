@@ -1,0 +1,280 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"log/slog"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ladgis/lad/db/dbtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+func newIngester(t *testing.T) (*Ingester, *dbtest.DB) {
+	t.Helper()
+	d := dbtest.New(t)
+	return New(d.Pool, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))), d
+}
+
+func count(t *testing.T, d *dbtest.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestDistrictsFromPL2000(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	rep, err := in.File(ctx, KindDistricts, "testdata/wroclaw-districts/wroclaw_osiedla_2016_epsg2177.geojson",
+		Options{TERC: "0264011", Mapping: map[string]string{"municipality": "Wrocław"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != "committed" || rep.Inserted != 48 || rep.Rejected != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	// The same osiedle in EPSG:4326 (transformed by PROJ in the provenance
+	// file) must land where PostGIS puts the 2177 one.
+	var lon, lat float64
+	if err := d.Pool.QueryRow(ctx, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(geom), 4326) c
+		FROM district WHERE name = 'Krzyki - Partynice') s`).Scan(&lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	if lon < 16.9 || lon > 17.1 || lat < 51.0 || lat > 51.2 {
+		t.Errorf("Krzyki - Partynice centroid at %f %f, not in Wrocław", lon, lat)
+	}
+	if n := count(t, d, `SELECT count(*) FROM municipality WHERE terc = '0264011' AND geom IS NOT NULL AND ST_Area(geom) > 2.9e8`); n != 1 {
+		t.Errorf("municipality boundary not built from districts")
+	}
+
+	// Re-ingesting the same file changes nothing, not even the batch log.
+	batches := count(t, d, `SELECT count(*) FROM ingest_batch`)
+	rep2, err := in.File(ctx, KindDistricts, "testdata/wroclaw-districts/wroclaw_osiedla_2016_epsg2177.geojson",
+		Options{TERC: "0264011", Mapping: map[string]string{"municipality": "Wrocław"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep2.Status != "unchanged" || rep2.BatchID != rep.BatchID {
+		t.Errorf("second run: %+v", rep2)
+	}
+	if got := count(t, d, `SELECT count(*) FROM ingest_batch`); got != batches {
+		t.Errorf("batches %d → %d", batches, got)
+	}
+}
+
+func TestWGS84AndPL2000Agree(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	if _, err := in.File(ctx, KindDistricts, "testdata/wroclaw-districts/wroclaw_osiedla_2016_epsg2177.geojson", Options{TERC: "0264011"}); err != nil {
+		t.Fatal(err)
+	}
+	// The wgs84 file was made by PROJ from the 2177 one; compare areas.
+	if _, err := in.File(ctx, KindDistricts, "/work/shared/data/real/wroclaw-districts/wroclaw_osiedla_2016_wgs84.geojson",
+		Options{TERC: "0264011", Mapping: map[string]string{"kind": "osiedle-wgs84"}}); err != nil {
+		t.Fatal(err)
+	}
+	var maxDiff float64
+	if err := d.Pool.QueryRow(ctx, `SELECT max(abs(ST_Area(a.geom) - ST_Area(b.geom)) / ST_Area(a.geom))
+		FROM district a JOIN district b ON a.name = b.name AND a.kind = 'osiedle' AND b.kind = 'osiedle-wgs84'`).Scan(&maxDiff); err != nil {
+		t.Fatal(err)
+	}
+	if math.IsNaN(maxDiff) || maxDiff > 1e-5 {
+		t.Errorf("relative area difference %g between CRSs", maxDiff)
+	}
+}
+
+func TestParcelsRejectionsAndIdempotence(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	src := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2180"}},"features":[
+{"type":"Feature","id":"a","properties":{"teryt":"143206_4.0001.1/1"},"geometry":{"type":"Polygon","coordinates":[[[621000,484000],[621020,484000],[621020,484020],[621000,484020],[621000,484000]]]}},
+{"type":"Feature","id":"bowtie","properties":{"teryt":"143206_4.0001.2"},"geometry":{"type":"Polygon","coordinates":[[[621100,484000],[621120,484020],[621120,484000],[621100,484020],[621100,484000]]]}},
+{"type":"Feature","id":"noid","properties":{"name":"x"},"geometry":{"type":"Polygon","coordinates":[[[621200,484000],[621220,484000],[621220,484020],[621200,484000]]]}},
+{"type":"Feature","id":"dup","properties":{"teryt":"143206_4.0001.1/1"},"geometry":{"type":"Polygon","coordinates":[[[621300,484000],[621320,484000],[621320,484020],[621300,484000]]]}},
+{"type":"Feature","id":"point","properties":{"teryt":"143206_4.0001.5"},"geometry":{"type":"Point","coordinates":[621300,484000]}}
+]}`
+	rep, err := in.Reader(ctx, KindParcels, "parcels.geojson", strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != 1 || rep.Rejected != 4 {
+		t.Fatalf("report %+v", rep)
+	}
+	want := map[string]string{
+		"bowtie": "Self-intersection",
+		"noid":   "no TERYT parcel id",
+		"dup":    "duplicate",
+		"point":  "a polygon was expected",
+	}
+	for _, r := range rep.Rejections {
+		if w, ok := want[r.FeatureID]; ok && strings.Contains(r.Reason, w) {
+			delete(want, r.FeatureID)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing rejections %v in %+v", want, rep.Rejections)
+	}
+	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1`, rep.BatchID); n != 4 {
+		t.Errorf("%d rejections recorded", n)
+	}
+
+	// With --repair the bow-tie goes in, and the repair is recorded.
+	rep, err = in.Reader(ctx, KindParcels, "parcels.geojson", strings.NewReader(src), Options{Repair: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != 1 || rep.Unchanged != 1 {
+		t.Errorf("repair run: %+v", rep)
+	}
+	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1 AND severity = 'repaired'`, rep.BatchID); n != 1 {
+		t.Errorf("repair not recorded")
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	rep, err := in.File(ctx, KindParcels, "testdata/ozarow/parcels_uldk_slice_epsg2180.geojson", Options{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != "dry-run" || rep.Read != 21 {
+		t.Fatalf("report %+v", rep)
+	}
+	if n := count(t, d, `SELECT (SELECT count(*) FROM parcel) + (SELECT count(*) FROM ingest_batch)`); n != 0 {
+		t.Errorf("dry run wrote %d rows", n)
+	}
+}
+
+func TestParcelsInBothCRSsLandTogether(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	rep, err := in.File(ctx, KindParcels, "testdata/ozarow/parcels_uldk_slice_epsg2180.geojson", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != 21 {
+		t.Fatalf("report %+v", rep)
+	}
+	// The WGS84 slice holds the same parcels: after transformation they are
+	// the same to a few centimetres, so the update counts as a change only
+	// where coordinates differ, and no parcel is added.
+	rep, err = in.File(ctx, KindParcels, "testdata/ozarow/parcels_uldk_slice_wgs84.geojson", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != 0 || rep.Rejected != 0 || rep.Updated+rep.Unchanged != 21 {
+		t.Fatalf("report %+v", rep)
+	}
+	if n := count(t, d, `SELECT count(*) FROM parcel`); n != 21 {
+		t.Errorf("%d parcels", n)
+	}
+}
+
+func TestParseCRS(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		srid  int
+		north bool
+		err   bool
+	}{
+		{"urn:ogc:def:crs:EPSG::2177", 2177, true, false},
+		{"http://www.opengis.net/def/crs/EPSG/0/2180", 2180, true, false},
+		{"urn:ogc:def:crs:OGC:1.3:CRS84", 4326, false, false},
+		{"http://www.opengis.net/def/crs/OGC/1.3/CRS84", 4326, false, false},
+		{"EPSG:4326", 4326, false, false},
+		{"urn:ogc:def:crs:EPSG::4258", 4258, true, false},
+		{"EPSG:3857", 3857, false, false},
+		{"2180", 2180, false, false},
+		{"EPSG:31468", 0, false, true},
+		{"nonsense", 0, false, true},
+	} {
+		srid, north, err := ParseCRS(c.in)
+		if (err != nil) != c.err || srid != c.srid || north != c.north {
+			t.Errorf("ParseCRS(%q) = %d %v %v", c.in, srid, north, err)
+		}
+	}
+}
+
+func TestParcelIDs(t *testing.T) {
+	for _, c := range []struct{ unit, obreb, sheet, number, want string }{
+		{"143206_5", "0019", "", "774/2", "143206_5.0019.774/2"},
+		{"143206_5", "19", "", " 774/2 ", "143206_5.0019.774/2"},
+		{"1432065", "143206_5.0019", "", "12", "143206_5.0019.12"},
+		{"143206_5", "0005", "3", "12", "143206_5.0005.AR_3.12"},
+		{"143206_5", "0005", "AR_3", "12", "143206_5.0005.AR_3.12"},
+	} {
+		id, err := NewParcelID(c.unit, c.obreb, c.sheet, c.number)
+		if err != nil || id.String() != c.want {
+			t.Errorf("NewParcelID(%q,%q,%q,%q) = %v, %v; want %s", c.unit, c.obreb, c.sheet, c.number, id, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "143206.0001.1", "143206_5.00019.1", "143206_5.0001.", "143206_5.0001.1;DROP"} {
+		if _, err := ParseParcelID(bad); err == nil {
+			t.Errorf("ParseParcelID(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzGeoJSONReader(f *testing.F) {
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}}]}`))
+	f.Add([]byte(`{"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2180"}},"features":[]}`))
+	f.Add([]byte(`{"features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,1],[0,0]]]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewGeoJSONReader(strings.NewReader(string(data)), 0)
+		for i := 0; i < 1000; i++ {
+			if _, err := r.Next(); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func FuzzParseParcelID(f *testing.F) {
+	for _, s := range []string{"143206_5.0019.774/2", "143206_5.0005.AR_3.12", "1.2.3", "..", "143206_5.0019.1/2/3a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseParcelID(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseParcelID(id.String())
+		if err != nil || again != id {
+			t.Fatalf("%q → %q does not round-trip: %v", s, id, err)
+		}
+	})
+}
+
+func TestZipWithOneFile(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("parcels.geojson")
+	src, _ := os.ReadFile("testdata/ozarow/parcels_uldk_slice_epsg2180.geojson")
+	w.Write(src)
+	zw.Close()
+	rep, err := in.Reader(ctx, KindParcels, "parcels.zip", bytes.NewReader(buf.Bytes()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != 21 || count(t, d, "SELECT count(*) FROM parcel") != 21 {
+		t.Fatalf("report %+v", rep)
+	}
+	zw = zip.NewWriter(&buf)
+	zw.Create("a.csv")
+	zw.Create("b.csv")
+	zw.Close()
+	if _, err := in.Reader(ctx, KindParcels, "two.zip", bytes.NewReader(buf.Bytes()), Options{}); err == nil {
+		t.Error("zip with two files accepted")
+	}
+}

@@ -1,0 +1,197 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	ladsql "github.com/ladgis/lad/sql"
+)
+
+var (
+	stageSQL   = mustNamed("stage.sql")
+	parcelsSQL = mustNamed("parcels.sql")
+)
+
+// mustNamed reads a file of named statements embedded from sql/ingest.
+func mustNamed(file string) map[string]string { return ladsql.MustNamed(ladsql.Ingest(), file) }
+
+// Property names under which parcel files carry the TERYT id: ład's own,
+// ULDK's, the EGiB/GUGiK exports' and common city exports'.
+var parcelIDProps = []string{"teryt", "id", "ID_DZIALKI", "idDzialki", "identyfikator", "parcel_id", "TERYT"}
+
+// loadParcelsGeoJSON reads parcel polygons with their TERYT ids.
+func loadParcelsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
+	st, err := newStage(ctx, b)
+	if err != nil {
+		return err
+	}
+	gr := NewGeoJSONReader(r, b.opts.SRID)
+	for {
+		f, err := gr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read GeoJSON: %w", err)
+		}
+		b.report.Read++
+		id, err := parcelIDOf(f.Properties, b.opts.Mapping)
+		if err != nil {
+			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "teryt", Reason: err.Error()}); err != nil {
+				return err
+			}
+			continue
+		}
+		if b.opts.TERC != "" && id.TERC() != b.opts.TERC {
+			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "teryt",
+				Reason: fmt.Sprintf("parcel %s lies in municipality %s, not in %s given for this batch", id, id.TERC(), b.opts.TERC)}); err != nil {
+				return err
+			}
+			continue
+		}
+		wkbBytes, reason := polygonWKB(f)
+		if reason != "" {
+			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := st.add(ctx, []any{f.Index, f.ID, id.String(), wkbBytes, nil}); err != nil {
+			return err
+		}
+	}
+	if err := st.finish(ctx, gr.SRID(), 3); err != nil {
+		return err
+	}
+	var ins, upd int
+	if err := b.tx.QueryRow(ctx, parcelsSQL["merge"], b.batchID).Scan(&ins, &upd); err != nil {
+		return fmt.Errorf("merge parcels: %w", err)
+	}
+	if err := st.settle(ctx, ins, upd); err != nil {
+		return err
+	}
+	if _, err := b.tx.Exec(ctx, "SELECT lad_locate_permits()"); err != nil {
+		return fmt.Errorf("locate permits on new parcels: %w", err)
+	}
+	return nil
+}
+
+// parcelIDOf finds the TERYT id in a feature's properties: a full id, or
+// its unit, obręb and number in separate properties.
+func parcelIDOf(props map[string]any, mapping map[string]string) (ParcelID, error) {
+	if s := prop(props, mapping, "teryt", parcelIDProps...); s != "" {
+		return ParseParcelID(s)
+	}
+	unit := prop(props, mapping, "unit", "teryt_unit", "jednostka", "jednostki_numer")
+	obreb := prop(props, mapping, "obreb", "region", "obreb_numer")
+	number := prop(props, mapping, "number", "parcelNumber", "numer_dzialki", "numer")
+	if unit == "" || number == "" {
+		return ParcelID{}, fmt.Errorf("no TERYT parcel id (looked for %v, or unit + obreb + number)", parcelIDProps)
+	}
+	return NewParcelID(unit, obreb, prop(props, mapping, "sheet", "arkusz", "numer_arkusza_dzialki"), number)
+}
+
+// polygonWKB encodes a polygonal feature geometry, or says why it cannot.
+func polygonWKB(f *Feature) ([]byte, string) {
+	if f.GeomErr != nil {
+		return nil, f.GeomErr.Error()
+	}
+	switch f.Geometry.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+	default:
+		return nil, fmt.Sprintf("a polygon was expected, got %s", f.Geometry.GeoJSONType())
+	}
+	w, err := encodeWKB(f.Geometry)
+	if err != nil {
+		return nil, fmt.Sprintf("geometry: %v", err)
+	}
+	return w, ""
+}
+
+// stage buffers records and COPYs them into the batch's staging table.
+type stage struct {
+	b    *batch
+	rows [][]any
+}
+
+const stageFlush = 5000
+
+func newStage(ctx context.Context, b *batch) (*stage, error) {
+	if _, err := b.tx.Exec(ctx, stageSQL["create"]); err != nil {
+		return nil, fmt.Errorf("create staging table: %w", err)
+	}
+	return &stage{b: b}, nil
+}
+
+// add queues one row: line, fid, key, wkb, attrs (jsonb-able or nil).
+func (s *stage) add(ctx context.Context, row []any) error {
+	s.rows = append(s.rows, row)
+	if len(s.rows) >= stageFlush {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+func (s *stage) flush(ctx context.Context) error {
+	if len(s.rows) == 0 {
+		return nil
+	}
+	_, err := s.b.tx.CopyFrom(ctx, pgx.Identifier{"stage"}, []string{"line", "fid", "key", "wkb", "attrs"}, pgx.CopyFromRows(s.rows))
+	if err != nil {
+		return fmt.Errorf("stage records: %w", err)
+	}
+	s.rows = s.rows[:0]
+	return nil
+}
+
+// finish flushes, then validates the staged geometries (dim: 3 polygons,
+// 2 lines, 1 points) and keys, recording every defect, and transforms the
+// good ones to EPSG:2180.
+func (s *stage) finish(ctx context.Context, srid, dim int) error {
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	tx, b := s.b.tx, s.b
+	if _, err := tx.Exec(ctx, stageSQL["set_geom"], srid); err != nil {
+		return fmt.Errorf("read staged geometries (EPSG:%d): %w", srid, err)
+	}
+	if err := b.collectRejections(ctx, stageSQL["invalid"], b.opts.Repair); err != nil {
+		return err
+	}
+	step := "drop_invalid"
+	args := []any{}
+	if b.opts.Repair {
+		step, args = "repair", []any{dim}
+	}
+	if _, err := tx.Exec(ctx, stageSQL[step], args...); err != nil {
+		return fmt.Errorf("%s: %w", step, err)
+	}
+	for _, q := range [][2]string{{"empty", "drop_empty"}, {"duplicates", "drop_duplicates"}} {
+		if err := b.collectRejections(ctx, stageSQL[q[0]]); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, stageSQL[q[1]]); err != nil {
+			return fmt.Errorf("%s: %w", q[1], err)
+		}
+	}
+	if _, err := tx.Exec(ctx, stageSQL["to_2180"]); err != nil {
+		return fmt.Errorf("transform to EPSG:2180: %w", err)
+	}
+	return nil
+}
+
+// settle fills the report's counts after a merge.
+func (s *stage) settle(ctx context.Context, inserted, updated int) error {
+	var ok int
+	if err := s.b.tx.QueryRow(ctx, stageSQL["count_ok"]).Scan(&ok); err != nil {
+		return fmt.Errorf("count staged records: %w", err)
+	}
+	s.b.report.Inserted += inserted
+	s.b.report.Updated += updated
+	s.b.report.Unchanged += ok - inserted - updated
+	return nil
+}

@@ -1,0 +1,19 @@
+-- Parcels: merge the staged records into parcel by TERYT id, then locate
+-- permits that were waiting for these parcels.
+
+-- name: merge
+-- $1: batch id. Returns inserted and updated counts.
+WITH up AS (
+    INSERT INTO parcel AS p (teryt, terc, obreb, number, geom, batch_id)
+    SELECT key,
+           replace(split_part(key, '.', 1), '_', ''),
+           split_part(key, '.', 2),
+           regexp_replace(key, '^[^.]+\.[^.]+\.', ''),
+           ST_Multi(geom), $1
+    FROM stage WHERE ok
+    ON CONFLICT (teryt) DO UPDATE
+        SET geom = EXCLUDED.geom, batch_id = EXCLUDED.batch_id, updated_at = now()
+        WHERE p.geom IS DISTINCT FROM EXCLUDED.geom
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up

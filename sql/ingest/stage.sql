@@ -1,0 +1,60 @@
+-- Staging: every file is copied into a temporary table first, validated
+-- there with set-based SQL, and merged into the domain tables. The table is
+-- dropped with the batch's transaction.
+
+-- name: create
+CREATE TEMP TABLE stage (
+    line   integer NOT NULL,      -- CSV line or feature index
+    fid    text,                  -- feature id / register number
+    key    text,                  -- natural key (TERYT id, identifier…)
+    wkb    bytea,                 -- geometry as read, source CRS
+    geom   geometry,
+    attrs  jsonb,
+    ok     boolean NOT NULL DEFAULT true
+) ON COMMIT DROP
+
+-- name: set_geom
+-- $1: source SRID
+UPDATE stage SET geom = ST_SetSRID(ST_GeomFromWKB(wkb), $1) WHERE wkb IS NOT NULL
+
+-- name: invalid
+-- Geometry defects with the place of the defect (source coordinates).
+-- $1: repair instead of reject
+SELECT line, fid, 'geometry',
+       'invalid geometry: ' || d.reason || coalesce(' near ' || ST_AsText(ST_SnapToGrid(d.location, 0.001)), '')
+         || CASE WHEN $1 THEN ' (repaired with ST_MakeValid)' ELSE '' END,
+       CASE WHEN $1 THEN 'repaired' ELSE 'error' END
+FROM stage, LATERAL ST_IsValidDetail(geom) d
+WHERE ok AND geom IS NOT NULL AND NOT d.valid
+ORDER BY line
+
+-- name: repair
+-- $1: geometry dimension to keep (3 polygons, 2 lines, 1 points)
+UPDATE stage SET geom = ST_CollectionExtract(ST_MakeValid(geom), $1)
+WHERE ok AND geom IS NOT NULL AND NOT ST_IsValid(geom)
+
+-- name: drop_invalid
+UPDATE stage SET ok = false WHERE ok AND geom IS NOT NULL AND NOT ST_IsValid(geom)
+
+-- name: empty
+SELECT line, fid, 'geometry', 'empty geometry', 'error'
+FROM stage WHERE ok AND geom IS NOT NULL AND ST_IsEmpty(geom) ORDER BY line
+
+-- name: drop_empty
+UPDATE stage SET ok = false WHERE ok AND geom IS NOT NULL AND ST_IsEmpty(geom)
+
+-- name: to_2180
+UPDATE stage SET geom = ST_Transform(geom, 2180) WHERE ok AND geom IS NOT NULL AND ST_SRID(geom) <> 2180
+
+-- name: duplicates
+-- The same natural key twice in one file: the later records are rejected.
+SELECT line, fid, 'key', 'duplicate of the record on line/feature ' || first_line || ' (' || key || ')', 'error'
+FROM (SELECT line, fid, key, min(line) OVER (PARTITION BY key) AS first_line FROM stage WHERE ok AND key IS NOT NULL) s
+WHERE line <> first_line ORDER BY line
+
+-- name: drop_duplicates
+UPDATE stage s SET ok = false
+WHERE ok AND key IS NOT NULL AND EXISTS (SELECT 1 FROM stage t WHERE t.ok AND t.key = s.key AND t.line < s.line)
+
+-- name: count_ok
+SELECT count(*) FROM stage WHERE ok
