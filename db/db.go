@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 	pgxgeom "github.com/twpayne/pgx-geom"
 
-	ladsql "github.com/ladgis/lad/sql"
 	"github.com/ladgis/lad/pgembed"
+	ladsql "github.com/ladgis/lad/sql"
 )
 
 // VersionTable is where tern records the applied migration.
