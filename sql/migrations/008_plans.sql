@@ -1,0 +1,2 @@
+-- Reserved: planning acts (versions, regulations) — ingest/plans.
+SELECT 1;

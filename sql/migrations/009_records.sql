@@ -1,0 +1,2 @@
+-- Reserved: permits and advertising records — ingest.
+SELECT 1;
