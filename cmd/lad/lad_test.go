@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ladgis/lad/pgembed"
 )
 
 // buildLad compiles the binary once per test run.
@@ -175,4 +180,48 @@ func TestHelpExplainsEveryCommand(t *testing.T) {
 			t.Errorf("lad --help does not mention %s", want)
 		}
 	}
+}
+
+// An external PostGIS named by DATABASE_URL is used instead of the private
+// cluster: here a cluster started by the test stands in for the city's server.
+func TestServeOnExternalDatabase(t *testing.T) {
+	bin := buildLad(t)
+	extDir := dataDir(t)
+	ctx := context.Background()
+	ext, err := pgembed.Start(ctx, pgembed.Config{Dir: extDir, Database: "city", Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Stop()
+
+	data := dataDir(t)
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "LAD_DATA="+data, "LAD_ADDR="+addr, "DATABASE_URL="+ext.DatabaseURL())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, out: &out, addr: addr}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	s.waitReady(t, 60*time.Second)
+	if _, err := os.Stat(filepath.Join(data, "pg")); err == nil {
+		t.Error("a private cluster was created although DATABASE_URL was set")
+	}
+	conn, err := pgx.Connect(ctx, ext.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var v int
+	if err := conn.QueryRow(ctx, "SELECT version FROM lad_schema_version").Scan(&v); err != nil || v < 1 {
+		t.Fatalf("external database not migrated: %v %d", err, v)
+	}
+	s.interrupt(t)
 }
