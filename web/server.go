@@ -134,9 +134,12 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	status := c.Response().StatusCode()
 	if err != nil {
 		var fe *fiber.Error
-		if errors.As(err, &fe) {
+		switch {
+		case errors.As(err, &fe):
 			status = fe.Code
-		} else {
+		case Unavailable(err):
+			status = fiber.StatusServiceUnavailable
+		default:
 			status = 500
 		}
 	}
@@ -157,6 +160,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		code = fe.Code
 		msg = fe.Message
+	} else if Unavailable(err) {
+		code = fiber.StatusServiceUnavailable
+		msg = "the database is unavailable for a moment: try again shortly"
 	}
 	if code >= 500 && code != fiber.StatusServiceUnavailable {
 		msg = "internal error"
