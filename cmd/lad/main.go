@@ -78,6 +78,8 @@ reachable only through a unix socket there, and stops it when it exits.`,
 			withGlobals(analyzeCommand()),
 			withGlobals(migrateCommand()),
 			withGlobals(userCommand()),
+			withGlobals(backupCommand()),
+			withGlobals(restoreCommand()),
 		},
 	}
 }

@@ -9,10 +9,12 @@
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
--- A valid, non-empty geometry: the check every spatial table uses.
+-- A valid, non-empty geometry: the check every spatial table uses. The
+-- PostGIS functions are schema-qualified so that pg_restore (which runs with
+-- an empty search_path) can check the constraint.
 CREATE FUNCTION lad_valid_geom(g geometry) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT g IS NULL OR (ST_IsValid(g) AND NOT ST_IsEmpty(g)) $$;
+$$ SELECT g IS NULL OR (public.ST_IsValid(g) AND NOT public.ST_IsEmpty(g)) $$;
 
 CREATE DOMAIN terc AS text CHECK (VALUE ~ '^[0-9]{7}$');
 
