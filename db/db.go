@@ -82,15 +82,7 @@ func NewPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 		pcfg.MaxConns = maxConns
 	}
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "lad"
-	pcfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-		// Register geometry types when PostGIS is there (it is not yet on a
-		// brand-new database before the first migration).
-		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'geometry')").Scan(&ok); err != nil || !ok {
-			return err
-		}
-		return pgxgeom.Register(ctx, conn)
-	}
+	pcfg.AfterConnect = registerGeom
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
@@ -102,6 +94,17 @@ func NewPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return pool, nil
+}
+
+// registerGeom teaches a new connection PostGIS's geometry types, when
+// PostGIS is there (it is not yet on a brand-new database before the first
+// migration).
+func registerGeom(ctx context.Context, conn *pgx.Conn) error {
+	var ok bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'geometry')").Scan(&ok); err != nil || !ok {
+		return err
+	}
+	return pgxgeom.Register(ctx, conn)
 }
 
 var postgisVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)

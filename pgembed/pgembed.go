@@ -37,6 +37,9 @@ type Config struct {
 	Fast bool
 	// Logger receives progress messages; nil means slog.Default().
 	Logger *slog.Logger
+	// ReplicaOf makes a new cluster a streaming replica of another private
+	// cluster (pg_basebackup -R): for tests of read routing and failover.
+	ReplicaOf *Cluster
 }
 
 // Cluster is a running private PostgreSQL server.
@@ -94,7 +97,12 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(c.pgdata, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		if err := c.initdb(ctx); err != nil {
+		if cfg.ReplicaOf != nil {
+			err = c.basebackup(ctx, cfg.ReplicaOf)
+		} else {
+			err = c.initdb(ctx)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -105,9 +113,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if err := c.ensureDatabase(ctx); err != nil {
-		c.Stop()
-		return nil, err
+	if cfg.ReplicaOf == nil {
+		if err := c.ensureDatabase(ctx); err != nil {
+			c.Stop()
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -276,6 +286,30 @@ func (c *Cluster) initdb(ctx context.Context) error {
 		return fmt.Errorf("configure cluster: %w", err)
 	}
 	return nil
+}
+
+// basebackup copies a running primary into this cluster's directory and
+// configures streaming replication from it.
+func (c *Cluster) basebackup(ctx context.Context, primary *Cluster) error {
+	c.log.Info("creating streaming replica", "dir", c.pgdata, "primary", primary.pgdata)
+	cmd := c.command(ctx, "pg_basebackup", "-D", c.pgdata, "-R", "-X", "stream", "-c", "fast",
+		"-h", primary.pgdata, "-p", strconv.Itoa(port), "-U", "postgres")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_basebackup from %s: %w\n%s", primary.pgdata, err, out)
+	}
+	// The copy carries the primary's socket lock (the socket lives in the
+	// data directory) and its socket directory: drop one, repoint the other.
+	locks, _ := filepath.Glob(filepath.Join(c.pgdata, ".s.PGSQL.*"))
+	for _, l := range locks {
+		_ = os.Remove(l)
+	}
+	f, err := os.OpenFile(filepath.Join(c.pgdata, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("configure replica: %w", err)
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "unix_socket_directories = '%s'\nhot_standby = on\n", c.pgdata)
+	return err
 }
 
 // start runs postgres as a child process that dies with ład.
