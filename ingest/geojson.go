@@ -29,6 +29,7 @@ type GeoJSONReader struct {
 	started bool
 	done    bool
 	n       int
+	members map[string]json.RawMessage
 }
 
 // NewGeoJSONReader reads a FeatureCollection from r. defaultSRID is used
@@ -40,6 +41,24 @@ func NewGeoJSONReader(r io.Reader, defaultSRID int) *GeoJSONReader {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	return &GeoJSONReader{dec: dec, srid: defaultSRID}
+}
+
+// Member returns a top-level member of the collection other than type, crs
+// and features (such as ład's "plan" or "resolution"), when it came before
+// the features; call it after the first Next.
+func (g *GeoJSONReader) Member(name string) json.RawMessage { return g.members[name] }
+
+// Start reads up to the first feature, so that the crs and other members
+// that precede the features are known.
+func (g *GeoJSONReader) Start() error {
+	if g.started {
+		return nil
+	}
+	if err := g.seekFeatures(); err != nil {
+		return err
+	}
+	g.started = true
+	return nil
 }
 
 // SRID is the collection's coordinate system: from its "crs" member when
@@ -67,11 +86,8 @@ func (g *GeoJSONReader) Next() (*Feature, error) {
 	if g.done {
 		return nil, io.EOF
 	}
-	if !g.started {
-		if err := g.seekFeatures(); err != nil {
-			return nil, err
-		}
-		g.started = true
+	if err := g.Start(); err != nil {
+		return nil, err
 	}
 	if !g.dec.More() {
 		g.done = true
@@ -161,9 +177,15 @@ func (g *GeoJSONReader) seekFeatures() error {
 				return fmt.Errorf("a FeatureCollection was expected, got %q", t)
 			}
 		default:
-			var skip json.RawMessage
-			if err := g.dec.Decode(&skip); err != nil {
+			var raw json.RawMessage
+			if err := g.dec.Decode(&raw); err != nil {
 				return fmt.Errorf("%s: %w", key, err)
+			}
+			if len(raw) < 1<<16 {
+				if g.members == nil {
+					g.members = map[string]json.RawMessage{}
+				}
+				g.members[key] = raw
 			}
 		}
 	}

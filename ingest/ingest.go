@@ -302,6 +302,7 @@ type loadFunc func(ctx context.Context, b *batch, r io.Reader) error
 var loaders = map[loaderKey]loadFunc{
 	{KindParcels, FormatGeoJSON}:   loadParcelsGeoJSON,
 	{KindDistricts, FormatGeoJSON}: loadDistrictsGeoJSON,
+	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
 }
 
 // FormatsFor lists the formats a kind can be read from.
