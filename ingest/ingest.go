@@ -303,6 +303,8 @@ var loaders = map[loaderKey]loadFunc{
 	{KindParcels, FormatGeoJSON}:   loadParcelsGeoJSON,
 	{KindDistricts, FormatGeoJSON}: loadDistrictsGeoJSON,
 	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
+	{KindPermits, FormatRWDZ}:      loadPermitsRWDZ,
+	{KindPermits, FormatCityCSV}:   loadPermitsCity,
 }
 
 // FormatsFor lists the formats a kind can be read from.

@@ -116,6 +116,9 @@ func polygonWKB(f *Feature) ([]byte, string) {
 type stage struct {
 	b    *batch
 	rows [][]any
+	// allowRepeatedKeys: several rows may share a key (one case × many
+	// parcels); they are grouped by the merge instead of rejected.
+	allowRepeatedKeys bool
 }
 
 const stageFlush = 5000
@@ -170,7 +173,11 @@ func (s *stage) finish(ctx context.Context, srid, dim int) error {
 	if _, err := tx.Exec(ctx, stageSQL[step], args...); err != nil {
 		return fmt.Errorf("%s: %w", step, err)
 	}
-	for _, q := range [][2]string{{"empty", "drop_empty"}, {"duplicates", "drop_duplicates"}} {
+	checks := [][2]string{{"empty", "drop_empty"}}
+	if !s.allowRepeatedKeys {
+		checks = append(checks, [2]string{"duplicates", "drop_duplicates"})
+	}
+	for _, q := range checks {
 		if err := b.collectRejections(ctx, stageSQL[q[0]]); err != nil {
 			return err
 		}

@@ -1,0 +1,135 @@
+package ingest
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestOzarowPermitsLandOnTheirParcels(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	// Permits first: their parcels are unknown, so they wait with a reason.
+	rep, err := in.File(ctx, KindPermits, "testdata/ozarow/pozwolenia_wnioski_reserialised.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Format != FormatRWDZ || rep.Read != 10 || rep.Errors() != nil {
+		t.Fatalf("report %+v", rep)
+	}
+	cases := rep.Inserted
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE location_source = 'none' AND location_note LIKE 'parcel not known:%'`); n != cases {
+		t.Errorf("%d of %d permits wait for parcels with a reason", n, cases)
+	}
+	// The ULDK slice holds other parcels of the gmina: none of these
+	// permits is located by it.
+	if _, err := in.File(ctx, KindParcels, "testdata/ozarow/parcels_uldk_slice_epsg2180.geojson", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE location_source = 'parcel'`); n != 0 {
+		t.Errorf("%d permits located on unrelated parcels", n)
+	}
+	// Their own parcels arrive (squares standing in for the cadastre's
+	// polygons, under the register's parcel ids): every permit lands on its
+	// parcels.
+	var feats []string
+	rows, err := d.Pool.Query(ctx, `SELECT DISTINCT parcel_teryt FROM permit_parcel ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := 630000
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		feats = append(feats, `{"type":"Feature","properties":{"teryt":"`+id+`"},"geometry":`+square(x, 480000, 30)+`}`)
+		x += 100
+	}
+	rows.Close()
+	src := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2180"}},"features":[` + strings.Join(feats, ",") + `]}`
+	if rep, err := in.Reader(ctx, KindParcels, "ozarow-permit-parcels.geojson", strings.NewReader(src), Options{}); err != nil || rep.Inserted != len(feats) {
+		t.Fatalf("parcels: %+v %v", rep, err)
+	}
+	located := count(t, d, `SELECT count(*) FROM permit p WHERE location_source = 'parcel' AND location_note = ''
+		AND EXISTS (SELECT 1 FROM permit_parcel pp JOIN parcel x ON x.id = pp.parcel_id WHERE pp.permit_id = p.id AND ST_Intersects(x.geom, p.geom))`)
+	if located != cases {
+		t.Errorf("%d of %d permit cases landed on their parcels", located, cases)
+	}
+	// Notifications (the other layout) go in too, grouped by case.
+	rep, err = in.File(ctx, KindPermits, "testdata/ozarow/zgloszenia_reserialised.csv", Options{})
+	if err != nil || rep.Errors() != nil || rep.Read != 14 {
+		t.Fatalf("notifications: %+v %v", rep, err)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE kind = 'notification'`); n != rep.Inserted || n >= 14 {
+		t.Errorf("%d notification cases from 14 rows (inserted %d)", n, rep.Inserted)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE category IS NULL`); n != 0 {
+		t.Errorf("%d permits without category", n)
+	}
+}
+
+func TestWroclawCityRegisterEveryRowAccountedFor(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	for _, f := range []struct {
+		file string
+		rows int
+	}{
+		{"testdata/wroclaw-permits/pozwolenia_wroclaw_2008-2009_cz01_cp1250.csv", 2000},
+		{"testdata/wroclaw-permits/pozwolenia_wroclaw_2015_cz14_cp1250.csv", 2001},
+	} {
+		rep, err := in.File(ctx, KindPermits, f.file, Options{TERC: "0264011"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Format != FormatCityCSV || rep.Read != f.rows || rep.Inserted+rep.Rejected != f.rows {
+			t.Errorf("%s: %+v", f.file, rep)
+		}
+		for _, r := range rep.Errors() {
+			t.Logf("rejected: %s", r)
+		}
+	}
+	// Polish letters decoded from CP1250, coordinates in Wrocław.
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE building_class = 'bud.o trzech i więcej mieszkaniach'`); n < 900 {
+		t.Errorf("CP1250 not decoded: %d", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE location_source = 'coordinates'
+		AND NOT ST_DWithin(geom, ST_Transform(ST_SetSRID(ST_MakePoint(17.03, 51.11), 4326), 2180), 30000)`); n > 0 {
+		t.Errorf("%d permits placed far from Wrocław", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit_private`); n != 0 {
+		t.Logf("%d investor names kept privately", n)
+	}
+}
+
+func TestCSVReaderQuirks(t *testing.T) {
+	src := "\ufeffa;cecha;cecha;b\n1;x;y;\"q;uoted\"\n"
+	cr, err := NewCSVReader(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, line, err := cr.Next()
+	if err != nil || line != 2 || rec["a"] != "1" || rec["cecha"] != "x" || rec["cecha_2"] != "y" || rec["b"] != "q;uoted" {
+		t.Fatalf("%v %d %v", rec, line, err)
+	}
+	cr, _ = NewCSVReader(strings.NewReader("a#b\n1#2\n"))
+	if rec, _, _ := cr.Next(); rec["b"] != "2" {
+		t.Errorf("# separator: %v", rec)
+	}
+}
+
+func FuzzCSVReader(f *testing.F) {
+	f.Add([]byte("numer_gunb;kategoria\nX;XIII\n"))
+	f.Add([]byte("\xef\xbb\xbfa;b\n\"1;2\n"))
+	f.Add([]byte("a\xb9b;c\n\xea;1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cr, err := NewCSVReader(strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			if _, _, err := cr.Next(); err != nil && err.Error() == "EOF" {
+				return
+			}
+		}
+	})
+}
