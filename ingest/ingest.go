@@ -305,6 +305,9 @@ var loaders = map[loaderKey]loadFunc{
 	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
 	{KindPermits, FormatRWDZ}:      loadPermitsRWDZ,
 	{KindPermits, FormatCityCSV}:   loadPermitsCity,
+	{KindAds, FormatGeoJSON}:       loadAdsGeoJSON,
+	{KindAds, FormatCSV}:           loadAdsCSV,
+	{KindAds, FormatJSON}:          loadAdsJSON,
 }
 
 // FormatsFor lists the formats a kind can be read from.
