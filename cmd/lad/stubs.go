@@ -1,22 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 
 	"github.com/urfave/cli/v2"
 )
-
-func ingestCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "ingest",
-		Usage:     "load plans, parcels, permits and advertising records into the database",
-		ArgsUsage: "plan|parcels|permits|ads|log FILE...",
-		Action: func(c *cli.Context) error {
-			return errors.New("ingest: not built yet")
-		},
-	}
-}
 
 func analyzeCommand() *cli.Command {
 	return &cli.Command{
@@ -38,9 +26,4 @@ func userCommand() *cli.Command {
 			return errors.New("user: not built yet")
 		},
 	}
-}
-
-func loadDemo(ctx context.Context, e *env) error {
-	e.log.Warn("demo city not built yet")
-	return nil
 }
