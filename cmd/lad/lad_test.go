@@ -128,8 +128,16 @@ func TestServeStartsStopsAndRestarts(t *testing.T) {
 	bin := buildLad(t)
 	data := dataDir(t)
 
-	s := startServe(t, bin, data)
-	s.waitReady(t, 90*time.Second)
+	s := startServe(t, bin, data, "--demo")
+	s.waitReady(t, 120*time.Second)
+	// The database holds the demo city.
+	out, err := exec.Command("psql", "-XAtq", "-h", filepath.Join(data, "pg"), "-U", "postgres", "-d", "lad", "-c",
+		`SELECT (SELECT count(*) FROM district) > 40 AND (SELECT count(*) FROM parcel) > 20000
+		    AND (SELECT count(*) FROM plan) > 20 AND (SELECT count(*) FROM permit) > 5000
+		    AND (SELECT count(*) FROM ad_carrier) > 200 AND (SELECT count(*) FROM consultation) = 1`).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "t" {
+		t.Fatalf("demo city not in the database: %v %s", err, out)
+	}
 	for _, path := range []string{"/healthz", "/metrics"} {
 		resp, err := http.Get("http://" + s.addr + path)
 		if err != nil {
@@ -154,10 +162,10 @@ func TestServeStartsStopsAndRestarts(t *testing.T) {
 
 	// The second start reuses the cluster: no initdb, and quick.
 	start := time.Now()
-	s2 := startServe(t, bin, data)
+	s2 := startServe(t, bin, data, "--demo")
 	s2.waitReady(t, 30*time.Second)
-	if strings.Contains(s2.out.String(), "creating database cluster") {
-		t.Error("second start created the cluster again")
+	if strings.Contains(s2.out.String(), "creating database cluster") || strings.Contains(s2.out.String(), "loading the demo city") {
+		t.Errorf("second start created the cluster or loaded the demo again:\n%s", s2.out.String())
 	}
 	t.Logf("restart ready in %v", time.Since(start))
 	s2.interrupt(t)
