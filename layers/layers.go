@@ -43,8 +43,10 @@ type Attribute struct {
 type Source struct {
 	// Table or view (in the public schema) holding the rows.
 	Table string `yaml:"table" json:"table"`
-	// Key is the column identifying a feature (default id).
-	Key string `yaml:"key" json:"key"`
+	// Key is the column identifying a feature (default id), of KeyType
+	// int (default), text or uuid.
+	Key     string `yaml:"key" json:"key"`
+	KeyType string `yaml:"key_type" json:"key_type"`
 	// Geom is the EPSG:2180 geometry column (default geom).
 	Geom string `yaml:"geom" json:"geom"`
 	// TileGeom is the indexed EPSG:3857 column tiles read (default geom_3857).
@@ -176,6 +178,9 @@ func Parse(b []byte) (*Catalogue, error) {
 func (l *Layer) defaults() {
 	if l.Source.Key == "" {
 		l.Source.Key = "id"
+	}
+	if l.Source.KeyType == "" {
+		l.Source.KeyType = "int"
 	}
 	if l.Source.Geom == "" {
 		l.Source.Geom = "geom"

@@ -8,6 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ladgis/lad/db"
+	"github.com/ladgis/lad/layers"
+	"github.com/ladgis/lad/tiles"
 	"github.com/ladgis/lad/web"
 )
 
@@ -22,6 +24,10 @@ with the private database cluster.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "demo", EnvVars: []string{"LAD_DEMO"}, Usage: "load the demo city into an empty database"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 30 * time.Second, Usage: "time limit of one request"},
+			&cli.StringFlag{Name: "catalogue", EnvVars: []string{"LAD_CATALOGUE"}, Usage: "layer catalogue file (YAML) replacing the built-in one"},
+			&cli.IntFlag{Name: "tile-cache-mb", Value: 256, EnvVars: []string{"LAD_TILE_CACHE_MB"}, Usage: "size of the in-memory tile cache"},
+			&cli.StringFlag{Name: "basemap-url", EnvVars: []string{"LAD_BASEMAP_URL"}, Usage: "optional raster base map tile URL ({z}/{x}/{y}) under ład's layers"},
+			&cli.StringFlag{Name: "basemap-attribution", EnvVars: []string{"LAD_BASEMAP_ATTRIBUTION"}, Usage: "attribution of the base map"},
 		},
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c)
@@ -35,9 +41,21 @@ with the private database cluster.`,
 				}
 			}
 			addr := setting(c, "addr")
+			cat, err := layers.Default()
+			if path := c.String("catalogue"); path != "" {
+				cat, err = layers.Load(path)
+			}
+			if err != nil {
+				return err
+			}
+			ts := tiles.New(e.db.Pool, cat, nil, tiles.Config{
+				CacheBytes: c.Int("tile-cache-mb") << 20, BaseMapURL: c.String("basemap-url"), BaseMapAttribution: c.String("basemap-attribution"),
+			}, e.log)
+			go ts.Listen(c.Context, e.db.URL, nil)
 			srv := web.New(web.Config{Addr: addr, RequestTimeout: c.Duration("request-timeout")}, e.log,
 				func(ctx2 context.Context) error { return db.CheckReady(ctx2, e.db.Pool) },
-				modules(e)...)
+				append([]web.Module{ts}, modules(e)...)...)
+			srv.Registry().MustRegister(ts.Collectors()...)
 			e.log.Info("ład is serving", "url", "http://"+addr+"/")
 			fmt.Printf("ład: open http://%s/ (Ctrl-C stops)\n", addr)
 			return srv.Serve(c.Context)

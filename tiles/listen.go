@@ -1,0 +1,109 @@
+package tiles
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// Channel is where PostgreSQL announces data changes (sql/migrations/003).
+const Channel = "lad_changes"
+
+// Change is one announced change: a table and the EPSG:3857 extent of the
+// rows touched (nil: anywhere).
+type Change struct {
+	Table string    `json:"table"`
+	BBox  []float64 `json:"bbox"`
+}
+
+// Apply drops the cached tiles a change touches, and reports how many.
+func (s *Server) Apply(ch Change) int {
+	affected := map[string]bool{}
+	for _, l := range s.cat.All() {
+		if l.Reads(ch.Table) {
+			affected[l.ID] = true
+		}
+	}
+	if len(affected) == 0 {
+		return 0
+	}
+	s.epoch.Add(1)
+	var b *orb.Bound
+	if len(ch.BBox) == 4 {
+		b = &orb.Bound{Min: orb.Point{ch.BBox[0], ch.BBox[1]}, Max: orb.Point{ch.BBox[2], ch.BBox[3]}}
+	}
+	n := s.cache.Invalidate(affected, b)
+	s.metrics.invalidated.Add(float64(n))
+	return n
+}
+
+// Listen follows change notifications until ctx ends, reconnecting when the
+// database goes away (and then dropping the whole cache, since changes may
+// have been missed meanwhile). ready, if not nil, is closed once listening.
+func (s *Server) Listen(ctx context.Context, url string, ready chan<- struct{}) {
+	backoff := 200 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx, url, func() {
+			if first && ready != nil {
+				close(ready)
+			}
+			if !first {
+				// We may have missed changes while away.
+				n := s.cache.Invalidate(s.allLayers(), nil)
+				s.epoch.Add(1)
+				s.log.Info("tile cache cleared after reconnecting", "tiles", n)
+			}
+			first = false
+			backoff = 200 * time.Millisecond
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("change notifications interrupted, reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if backoff < 5*time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+func (s *Server) allLayers() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range s.cat.All() {
+		m[l.ID] = true
+	}
+	return m
+}
+
+func (s *Server) listenOnce(ctx context.Context, url string, listening func()) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	listening()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var ch Change
+		if err := json.Unmarshal([]byte(n.Payload), &ch); err != nil {
+			s.log.Warn("unreadable change notification", "payload", n.Payload)
+			continue
+		}
+		dropped := s.Apply(ch)
+		s.log.Debug("data changed", "table", ch.Table, "bbox", ch.BBox, "tiles_dropped", dropped)
+	}
+}

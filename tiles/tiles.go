@@ -1,0 +1,471 @@
+// Package tiles serves the catalogue's layers as Mapbox vector tiles made by
+// PostGIS (one ST_AsMVT statement per tile, over indexed EPSG:3857
+// geometry, generalised at low zoom), with TileJSON, a MapLibre style and a
+// bounded cache that drops exactly the tiles a data change touches — also
+// changes made outside ład, which PostgreSQL announces by NOTIFY. It reads
+// the catalogue (layers) and serves the web map (web) in the flow
+// ingest → PostGIS → layers → tiles → web.
+package tiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/layers"
+	"github.com/ladgis/lad/web"
+)
+
+const (
+	extent = 4096
+	buffer = 64 // tile units
+	// world is the width of the EPSG:3857 world in metres.
+	world = 2 * 20037508.342789244
+)
+
+// Config of the tile server.
+type Config struct {
+	// CacheBytes bounds the in-memory cache (0: 256 MiB).
+	CacheBytes int
+	// BaseMapURL, if set, is a raster tile URL template ({z}/{x}/{y})
+	// drawn under ład's layers (e.g. a national WMTS in XYZ form).
+	BaseMapURL         string
+	BaseMapAttribution string
+}
+
+// Server renders, caches and serves tiles.
+type Server struct {
+	pool  *pgxpool.Pool
+	cat   *layers.Catalogue
+	cache Cache
+	log   *slog.Logger
+	cfg   Config
+	// epoch counts invalidations: a tile rendered across one is served but
+	// not cached, so no stale tile is ever stored.
+	epoch   atomic.Uint64
+	metrics metrics
+}
+
+type metrics struct {
+	hits, misses, invalidated prometheus.Counter
+	render                    prometheus.Histogram
+}
+
+// New returns a tile server reading through pool. cache may be nil for a
+// default in-memory cache.
+func New(pool *pgxpool.Pool, cat *layers.Catalogue, cache Cache, cfg Config, log *slog.Logger) *Server {
+	if cfg.CacheBytes == 0 {
+		cfg.CacheBytes = 256 << 20
+	}
+	if cache == nil {
+		cache = NewMemoryCache(cfg.CacheBytes)
+	}
+	return &Server{pool: pool, cat: cat, cache: cache, log: log, cfg: cfg, metrics: metrics{
+		hits:        prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_hits_total", Help: "Tiles served from the cache."}),
+		misses:      prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_misses_total", Help: "Tiles rendered by PostGIS."}),
+		invalidated: prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_invalidated_total", Help: "Cached tiles dropped because their data changed."}),
+		render:      prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lad_tile_render_seconds", Help: "Time PostGIS takes to render a tile.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+	}}
+}
+
+// Collectors are the server's Prometheus metrics.
+func (s *Server) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.metrics.hits, s.metrics.misses, s.metrics.invalidated, s.metrics.render}
+}
+
+// Cache is the server's tile cache.
+func (s *Server) Cache() Cache { return s.cache }
+
+// Routes mounts the tile endpoints.
+func (s *Server) Routes(r fiber.Router) {
+	r.Get("/tiles", s.catalogue)
+	r.Get("/tiles/:layer.json", s.tileJSON)
+	r.Get("/tiles/:layers/:z/:x/:y.mvt", s.tile)
+	r.Get("/style.json", s.style)
+}
+
+// TileBounds is the EPSG:3857 area of tile z/x/y.
+func TileBounds(z, x, y int) orb.Bound {
+	size := world / math.Exp2(float64(z))
+	minX := -world/2 + float64(x)*size
+	maxY := world/2 - float64(y)*size
+	return orb.Bound{Min: orb.Point{minX, maxY - size}, Max: orb.Point{minX + size, maxY}}
+}
+
+// request is a parsed tile request.
+type request struct {
+	layers  []*layers.Layer
+	z, x, y int
+	params  map[string]string
+	key     string
+}
+
+func badRequest(format string, args ...any) error {
+	return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf(format, args...))
+}
+
+func (s *Server) parse(c *fiber.Ctx) (*request, error) {
+	subject := web.Subject(c)
+	z, err1 := strconv.Atoi(c.Params("z"))
+	x, err2 := strconv.Atoi(c.Params("x"))
+	y, err3 := strconv.Atoi(c.Params("y"))
+	if err1 != nil || err2 != nil || err3 != nil || z < 0 || z > 24 {
+		return nil, badRequest("tile address must be /z/x/y with 0 ≤ z ≤ 24")
+	}
+	if n := 1 << z; x < 0 || y < 0 || x >= n || y >= n {
+		return nil, badRequest("tile %d/%d/%d is outside the world", z, x, y)
+	}
+	req := &request{z: z, x: x, y: y, params: map[string]string{}}
+	ids := strings.Split(c.Params("layers"), ",")
+	if len(ids) > 32 {
+		return nil, badRequest("at most 32 layers in one tile")
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		l, err := s.cat.Lookup(subject, id)
+		if err != nil {
+			return nil, fiber.NewError(fiber.StatusNotFound, err.Error())
+		}
+		if !seen[id] {
+			seen[id] = true
+			req.layers = append(req.layers, l)
+		}
+	}
+	// Typed layer parameters: validated here, bound in SQL.
+	var keys []string
+	for _, l := range req.layers {
+		for _, p := range l.Params {
+			v := c.Query(p.Name)
+			if v == "" {
+				continue
+			}
+			if err := validParam(p, v); err != nil {
+				return nil, badRequest("parameter %s: %v", p.Name, err)
+			}
+			if _, ok := req.params[p.Name]; !ok {
+				keys = append(keys, p.Name)
+			}
+			req.params[p.Name] = v
+		}
+	}
+	sort.Strings(keys)
+	var q []string
+	for _, k := range keys {
+		q = append(q, k+"="+req.params[k])
+	}
+	names := make([]string, len(req.layers))
+	for i, l := range req.layers {
+		names[i] = l.ID
+	}
+	req.key = fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), z, x, y, strings.Join(q, "&"))
+	return req, nil
+}
+
+func validParam(p layers.Param, v string) error {
+	switch p.Type {
+	case "date":
+		if _, err := time.Parse("2006-01-02", v); err != nil {
+			return fmt.Errorf("%q is not a date (YYYY-MM-DD)", v)
+		}
+	case "int":
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+	case "text":
+		if len(v) > 200 {
+			return errors.New("too long")
+		}
+	}
+	return nil
+}
+
+func (s *Server) tile(c *fiber.Ctx) error {
+	req, err := s.parse(c)
+	if err != nil {
+		return err
+	}
+	t, ok := s.cache.Get(req.key)
+	if ok {
+		s.metrics.hits.Inc()
+	} else {
+		s.metrics.misses.Inc()
+		epoch := s.epoch.Load()
+		start := time.Now()
+		data, err := s.Render(c.UserContext(), req.layers, req.z, req.x, req.y, req.params)
+		if err != nil {
+			return err
+		}
+		s.metrics.render.Observe(time.Since(start).Seconds())
+		sum := sha256.Sum256(data)
+		names := make([]string, len(req.layers))
+		for i, l := range req.layers {
+			names[i] = l.ID
+		}
+		b := TileBounds(req.z, req.x, req.y)
+		pad := (b.Max[0] - b.Min[0]) * buffer / extent
+		t = &Tile{Data: data, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Layers: names,
+			Bounds: orb.Bound{Min: orb.Point{b.Min[0] - pad, b.Min[1] - pad}, Max: orb.Point{b.Max[0] + pad, b.Max[1] + pad}}}
+		if s.epoch.Load() == epoch {
+			s.cache.Put(req.key, t)
+		}
+	}
+	c.Set("ETag", t.ETag)
+	c.Set("Cache-Control", cacheControl(req.layers))
+	c.Set("Vary", "Accept-Encoding")
+	c.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	if match := c.Get("If-None-Match"); match != "" && etagMatches(match, t.ETag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if strings.Contains(c.Get("Accept-Encoding"), "gzip") && len(t.Data) > 0 {
+		gz := t.Gzip
+		if gz == nil {
+			gz = gzipBytes(t.Data)
+			if mc, ok := s.cache.(*MemoryCache); ok {
+				mc.SetGzip(req.key, gz)
+			}
+		}
+		c.Set("Content-Encoding", "gzip")
+		return c.Send(gz)
+	}
+	return c.Send(t.Data)
+}
+
+func etagMatches(header, etag string) bool {
+	for _, part := range strings.Split(header, ",") {
+		p := strings.TrimSpace(part)
+		if p == etag || p == "*" || strings.TrimPrefix(p, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func cacheControl(ls []*layers.Layer) string {
+	age := math.MaxInt
+	public := true
+	for _, l := range ls {
+		if l.CacheMaxAge < age {
+			age = l.CacheMaxAge
+		}
+		if l.Audience != access.Public {
+			public = false
+		}
+	}
+	scope := "public"
+	if !public {
+		scope = "private"
+	}
+	// Caches must revalidate: the ETag makes that cheap, and data change.
+	return fmt.Sprintf("%s, max-age=%d, must-revalidate", scope, age)
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// Render makes one tile of the given layers with one SQL statement.
+func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, params map[string]string) ([]byte, error) {
+	sql, args := TileSQL(ls, z, x, y, params)
+	var data []byte
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
+		return nil, fmt.Errorf("render tile %d/%d/%d: %w", z, x, y, err)
+	}
+	return data, nil
+}
+
+// TileSQL builds the tile statement: the envelope computed once, then per
+// layer ST_AsMVT over rows whose indexed EPSG:3857 geometry meets the
+// buffered envelope, simplified at low zoom; layer MVTs are concatenated.
+// Identifiers come only from the catalogue; values are bound parameters.
+func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string, []any) {
+	args := []any{z, x, y}
+	var parts []string
+	tileUnit := world / math.Exp2(float64(z)) / extent // metres per tile unit
+	for _, l := range ls {
+		geom := pgx.Identifier{l.Source.TileGeom}.Sanitize()
+		g := l.GeneraliseAt(z)
+		geomExpr := geom
+		var where []string
+		where = append(where, geom+" && b.benv")
+		if l.Source.Filter != "" {
+			where = append(where, "("+l.Source.Filter+")")
+		}
+		if g != nil {
+			if g.Tolerance > 0 && l.GeometryType != "point" {
+				args = append(args, g.Tolerance*tileUnit)
+				geomExpr = fmt.Sprintf("ST_Simplify(%s, $%d, true)", geom, len(args))
+			}
+			if g.Filter != "" {
+				where = append(where, "("+g.Filter+")")
+			}
+		}
+		for _, p := range l.Params {
+			v, ok := params[p.Name]
+			if !ok {
+				continue
+			}
+			args = append(args, v)
+			cast := map[string]string{"date": "::date", "int": "::bigint", "text": "::text"}[p.Type]
+			where = append(where, fmt.Sprintf("%s %s $%d%s", pgx.Identifier{p.Column}.Sanitize(), p.Op, len(args), cast))
+		}
+		cols := []string{pgx.Identifier{l.Source.Key}.Sanitize() + " AS fid"}
+		for _, a := range l.Attributes {
+			col := pgx.Identifier{a.Name}.Sanitize()
+			switch a.Type {
+			case "date", "timestamp", "text[]":
+				col += "::text AS " + pgx.Identifier{a.Name}.Sanitize()
+			}
+			cols = append(cols, col)
+		}
+		fid := "'fid'"
+		if l.Source.KeyType != "int" {
+			fid = "NULL" // MVT feature ids are integers; others travel as the fid attribute
+		}
+		parts = append(parts, fmt.Sprintf(
+			`(SELECT coalesce(ST_AsMVT(t, %s, %d, 'geom', %s), '') FROM (SELECT %s, ST_AsMVTGeom(%s, b.env, %d, %d, true) AS geom FROM %s, b WHERE %s) t WHERE t.geom IS NOT NULL)`,
+			quoteLiteral(l.ID), extent, fid, strings.Join(cols, ", "), geomExpr, extent, buffer,
+			pgx.Identifier{l.Source.Table}.Sanitize(), strings.Join(where, " AND ")))
+	}
+	sql := fmt.Sprintf(`WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS env, ST_TileEnvelope($1, $2, $3, margin => %g) AS benv) SELECT %s FROM b`,
+		float64(buffer)/extent, strings.Join(parts, " || "))
+	return sql, args
+}
+
+// quoteLiteral quotes a catalogue identifier (already checked to be a plain
+// name) as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// catalogue lists the layers the caller may see, for the web map's layer
+// tree.
+func (s *Server) catalogue(c *fiber.Ctx) error {
+	visible := s.cat.Visible(web.Subject(c))
+	out := make([]map[string]any, 0, len(visible))
+	for _, l := range visible {
+		out = append(out, map[string]any{
+			"id": l.ID, "title": l.Title, "description": l.Description, "group": l.Group, "geometry_type": l.GeometryType,
+			"attributes": l.Attributes, "min_zoom": l.MinZoom, "max_zoom": l.MaxZoom, "audience": l.Audience,
+			"legend": l.Legend, "attribution": l.Attribution, "time_attribute": l.TimeAttribute, "visible": l.Visible,
+			"params": l.Params, "tilejson": baseURL(c) + "/tiles/" + l.ID + ".json",
+		})
+	}
+	return c.JSON(fiber.Map{"layers": out})
+}
+
+func baseURL(c *fiber.Ctx) string { return c.Protocol() + "://" + c.Hostname() }
+
+func (s *Server) tileJSON(c *fiber.Ctx) error {
+	l, err := s.cat.Lookup(web.Subject(c), c.Params("layer"))
+	if err != nil {
+		return fiber.NewError(fiber.StatusNotFound, err.Error())
+	}
+	bounds, centre, err := s.extent(c.UserContext())
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	for _, a := range l.Attributes {
+		switch a.Type {
+		case "int", "float":
+			fields[a.Name] = "Number"
+		case "bool":
+			fields[a.Name] = "Boolean"
+		default:
+			fields[a.Name] = "String"
+		}
+	}
+	c.Set("Cache-Control", "public, max-age=60")
+	return c.JSON(fiber.Map{
+		"tilejson": "3.0.0", "name": l.Title.PL, "description": l.Description.PL,
+		"tiles":   []string{baseURL(c) + "/tiles/" + l.ID + "/{z}/{x}/{y}.mvt"},
+		"minzoom": l.MinZoom, "maxzoom": min(l.MaxZoom, 22), "bounds": bounds, "center": centre,
+		"attribution": l.Attribution, "scheme": "xyz",
+		"vector_layers": []fiber.Map{{"id": l.ID, "fields": fields, "minzoom": l.MinZoom, "maxzoom": min(l.MaxZoom, 22), "description": l.Title.EN}},
+	})
+}
+
+// extent is the WGS 84 bounds and a centre of the data (the
+// municipalities), for TileJSON and the style.
+func (s *Server) extent(ctx context.Context) ([4]float64, [3]float64, error) {
+	var b [4]float64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(ST_XMin(e), 14.07), coalesce(ST_YMin(e), 49.0), coalesce(ST_XMax(e), 24.15), coalesce(ST_YMax(e), 54.84)
+		FROM (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e FROM municipality) x`).Scan(&b[0], &b[1], &b[2], &b[3])
+	if err != nil {
+		return b, [3]float64{}, fmt.Errorf("data extent: %w", err)
+	}
+	return b, [3]float64{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, 12}, nil
+}
+
+// style is a MapLibre style with every layer the caller may see: one vector
+// source per layer (so that a hidden layer costs nothing), its default
+// style layers, and an optional raster base map.
+func (s *Server) style(c *fiber.Ctx) error {
+	_, centre, err := s.extent(c.UserContext())
+	if err != nil {
+		return err
+	}
+	sources := map[string]any{}
+	styleLayers := []any{map[string]any{"id": "background", "type": "background", "paint": map[string]any{"background-color": "#f4f1ea"}}}
+	if s.cfg.BaseMapURL != "" {
+		sources["basemap"] = map[string]any{"type": "raster", "tiles": []string{s.cfg.BaseMapURL}, "tileSize": 256, "attribution": s.cfg.BaseMapAttribution}
+		styleLayers = append(styleLayers, map[string]any{"id": "basemap", "type": "raster", "source": "basemap"})
+	}
+	for _, l := range s.cat.Visible(web.Subject(c)) {
+		sources[l.ID] = map[string]any{"type": "vector", "tiles": []string{baseURL(c) + "/tiles/" + l.ID + "/{z}/{x}/{y}.mvt"},
+			"minzoom": l.MinZoom, "maxzoom": min(l.MaxZoom, 22), "attribution": l.Attribution}
+		visibility := "none"
+		if l.Visible {
+			visibility = "visible"
+		}
+		for i, sl := range l.Style.Layers {
+			m := map[string]any{}
+			for k, v := range sl {
+				m[k] = v
+			}
+			m["id"] = fmt.Sprintf("%s-%d", l.ID, i)
+			m["source"] = l.ID
+			m["source-layer"] = l.ID
+			m["minzoom"] = l.MinZoom
+			layout, _ := m["layout"].(map[string]any)
+			if layout == nil {
+				layout = map[string]any{}
+			}
+			layout["visibility"] = visibility
+			m["layout"] = layout
+			m["metadata"] = map[string]any{"lad:layer": l.ID, "lad:group": l.Group.PL}
+			styleLayers = append(styleLayers, m)
+		}
+	}
+	c.Set("Cache-Control", "no-cache")
+	body, err := json.Marshal(map[string]any{
+		"version": 8, "name": "ład", "center": []float64{centre[0], centre[1]}, "zoom": 11.5,
+		"sources": sources, "layers": styleLayers,
+	})
+	if err != nil {
+		return err
+	}
+	c.Set("Content-Type", "application/json")
+	return c.Send(body)
+}
