@@ -63,7 +63,8 @@ with the private database cluster.`,
 	}
 }
 
-// modules lists the features mounted on the HTTP server, in order.
+// modules lists the features mounted on the HTTP server after the tiles,
+// in order.
 func modules(e *env) []web.Module {
-	return nil
+	return []web.Module{web.NewAPI(e.db.Pool, e.log), web.App{}}
 }

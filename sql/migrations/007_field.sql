@@ -1,2 +1,2 @@
--- Reserved: field and consultation writes — web.
-SELECT 1;
+-- Field and consultation writes: receipt numbers for residents' comments.
+CREATE SEQUENCE consultation_receipt_seq START 1000;

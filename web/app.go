@@ -1,0 +1,45 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+)
+
+//go:embed static
+var static embed.FS
+
+// App serves the embedded web map: the same single page at / (planners),
+// /field (inspectors) and /konsultacje (residents), and its static files.
+type App struct{}
+
+// contentSecurityPolicy allows only ład's own origin; MapLibre needs blob:
+// workers and images, and inline styles on its controls.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src blob:; " +
+	"img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
+// Routes mounts the pages and static files.
+func (App) Routes(r fiber.Router) {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // fixed at build time
+	}
+	index, err := fs.ReadFile(sub, "index.html")
+	if err != nil {
+		panic(err)
+	}
+	page := func(c *fiber.Ctx) error {
+		c.Set("Content-Security-Policy", contentSecurityPolicy)
+		c.Set("Cache-Control", "no-cache")
+		c.Type("html", "utf-8")
+		return c.Send(index)
+	}
+	r.Get("/", page)
+	r.Get("/field", page)
+	r.Get("/konsultacje", page)
+	r.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently) })
+	r.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))
+}

@@ -1,0 +1,307 @@
+// ład web map: one page, three modes (planners at /, inspectors at /field,
+// residents at /konsultacje). Polish first, English switchable. Everything
+// it shows comes from ład's own endpoints: /style.json and /tiles for the
+// map, /api/... for the panels. No external service is needed.
+
+const T = {
+  pl: {
+    skip: "Przejdź do panelu", modes: "Tryb", map: "Mapa", "mode.planner": "Planowanie", "mode.field": "Kontrola w terenie",
+    "mode.residents": "Konsultacje", layers: "Warstwy", opacity: "Przezroczystość", search: "Szukaj działki (TERYT), osiedla…",
+    find: "Szukaj", nothing: "Nic nie znaleziono.", loading: "Wczytywanie…", unavailable: "Usługa chwilowo niedostępna.",
+    features: "Obiekty w tym miejscu", noFeatures: "Brak obiektów w tym miejscu.", near: "Nośniki w pobliżu",
+    locate: "Moja lokalizacja", distance: "odległość", compliance: { compliant: "zgodny", violation: "naruszenie", transition: "okres przejściowy", removed: "usunięty" },
+    rules: "Naruszone zasady", lastInspection: "Ostatnia kontrola", never: "nigdy", consultations: "Konsultacje społeczne",
+    open: "trwają", closed: "zakończone", planned: "planowane", until: "do", leaveComment: "Złóż uwagę",
+    name: "Imię i nazwisko", address: "Adres", email: "E-mail (nieobowiązkowo)", owner: "Jestem właścicielem nieruchomości na tym obszarze",
+    comment: "Treść uwagi", where: "Miejsce uwagi", whereHint: "Kliknij mapę, aby wskazać miejsce (nieobowiązkowo).", send: "Wyślij uwagę",
+    sent: "Dziękujemy. Numer potwierdzenia:", privacy: "Dane osobowe służą wyłącznie rozpatrzeniu uwagi i nie są publikowane (RODO).",
+    answers: "Rozstrzygnięcia uwag", answer: { accepted: "uwzględniona", partly: "uwzględniona częściowo", rejected: "nieuwzględniona" },
+    none: "Brak.", lang: "English", langShort: "EN", required: "Wypełnij pola: imię i nazwisko, adres i treść uwagi.",
+    yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", permitsPeriod: "Pozwolenia wydane w okresie",
+  },
+  en: {
+    skip: "Skip to panel", modes: "Mode", map: "Map", "mode.planner": "Planning", "mode.field": "Field inspection",
+    "mode.residents": "Consultations", layers: "Layers", opacity: "Opacity", search: "Find a parcel (TERYT), district…",
+    find: "Search", nothing: "Nothing found.", loading: "Loading…", unavailable: "Service unavailable for a moment.",
+    features: "Features here", noFeatures: "Nothing here.", near: "Carriers nearby",
+    locate: "My location", distance: "distance", compliance: { compliant: "compliant", violation: "violation", transition: "transition period", removed: "removed" },
+    rules: "Rules broken", lastInspection: "Last inspection", never: "never", consultations: "Public consultations",
+    open: "open", closed: "closed", planned: "planned", until: "until", leaveComment: "Leave a comment",
+    name: "Full name", address: "Address", email: "E-mail (optional)", owner: "I own property in this area",
+    comment: "Your comment", where: "Place", whereHint: "Click the map to mark a place (optional).", send: "Send comment",
+    sent: "Thank you. Receipt number:", privacy: "Personal data serve only to consider the comment and are never published (GDPR).",
+    answers: "Answers to comments", answer: { accepted: "accepted", partly: "partly accepted", rejected: "rejected" },
+    none: "None.", lang: "Polski", langShort: "PL", required: "Fill in: full name, address and your comment.",
+    yes: "yes", no: "no", from: "from", showOnMap: "Show on map", permitsPeriod: "Permits issued between",
+  },
+};
+
+const state = {
+  lang: localStorage.getItem("lad.lang") || "pl",
+  mode: location.pathname.startsWith("/field") ? "field" : location.pathname.startsWith("/konsultacje") ? "residents" : "planner",
+  catalogue: [],
+  map: null,
+};
+
+const t = (k) => T[state.lang][k] ?? k.split(".").reduce((o, p) => (o ? o[p] : undefined), T[state.lang]) ?? k;
+const el = (tag, attrs = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c.nodeType ? c : document.createTextNode(String(c)));
+  return e;
+};
+const title = (x) => (x ? x[state.lang] || x.pl : "");
+
+async function getJSON(url, opts) {
+  const r = await fetch(url, opts);
+  if (!r.ok) {
+    let msg = t("unavailable");
+    try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
+    throw new Error(msg);
+  }
+  return r.json();
+}
+
+function translatePage() {
+  document.documentElement.lang = state.lang;
+  document.querySelectorAll("[data-i18n]").forEach((n) => (n.textContent = t(n.dataset.i18n)));
+  document.querySelectorAll("[data-i18n-aria]").forEach((n) => n.setAttribute("aria-label", t(n.dataset.i18nAria)));
+  const b = document.getElementById("lang");
+  b.textContent = t("langShort");
+  b.setAttribute("aria-label", t("lang"));
+  document.querySelectorAll(".top nav a").forEach((a) => {
+    if (a.dataset.mode === state.mode) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
+}
+
+// Deep links: the map view lives in the hash (#map=zoom/lat/lon), layers and
+// selection in the query string, so that a link opens the same picture.
+function urlLayers() {
+  const p = new URLSearchParams(location.search).get("layers");
+  return p === null ? null : new Set(p.split(",").filter(Boolean));
+}
+function saveLayers() {
+  const on = state.catalogue.filter((l) => layerVisible(l.id)).map((l) => l.id);
+  const q = new URLSearchParams(location.search);
+  q.set("layers", on.join(","));
+  history.replaceState(null, "", `${location.pathname}?${q}${location.hash}`);
+}
+function styleLayersOf(id) {
+  return state.map.getStyle().layers.filter((l) => l.metadata && l.metadata["lad:layer"] === id);
+}
+function layerVisible(id) {
+  const ls = styleLayersOf(id);
+  return ls.length > 0 && state.map.getLayoutProperty(ls[0].id, "visibility") !== "none";
+}
+function setLayerVisible(id, on) {
+  for (const l of styleLayersOf(id)) state.map.setLayoutProperty(l.id, "visibility", on ? "visible" : "none");
+}
+function setOpacity(id, v) {
+  for (const l of styleLayersOf(id)) {
+    const prop = { fill: "fill-opacity", line: "line-opacity", circle: "circle-opacity", raster: "raster-opacity" }[l.type];
+    if (!prop) continue;
+    const base = l.paint && typeof l.paint[prop] === "number" ? l.paint[prop] : 1;
+    state.map.setPaintProperty(l.id, prop, base * v);
+  }
+}
+
+function makeMap() {
+  state.map = new maplibregl.Map({ container: "map", style: "/style.json", hash: "map", attributionControl: { compact: true } });
+  window.ladMap = state.map; // for tests and the console
+  state.map.addControl(new maplibregl.NavigationControl(), "top-right");
+  state.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }));
+  return new Promise((resolve) => state.map.on("load", resolve));
+}
+
+// ---- Planners -----------------------------------------------------------
+
+async function plannerMode(panel) {
+  const search = el("form", { class: "search", role: "search", onsubmit: (e) => { e.preventDefault(); find(e.target.q.value); } },
+    el("label", { for: "q", class: "skip" }, t("search")),
+    el("input", { id: "q", name: "q", type: "search", placeholder: t("search"), "aria-label": t("search") }),
+    el("button", { class: "primary", type: "submit" }, t("find")));
+  const tree = el("div", { id: "layers" });
+  panel.replaceChildren(el("h2", {}, t("layers")), search, el("div", { id: "found", class: "status", "aria-live": "polite" }), tree);
+  const wanted = urlLayers();
+  const groups = new Map();
+  for (const l of state.catalogue) {
+    const g = title(l.group);
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g).push(l);
+  }
+  for (const [g, ls] of groups) {
+    tree.append(el("h3", {}, g));
+    for (const l of ls) {
+      if (wanted) setLayerVisible(l.id, wanted.has(l.id));
+      const id = `layer-${l.id}`;
+      const box = el("input", { type: "checkbox", id, checked: layerVisible(l.id) });
+      box.addEventListener("change", () => { setLayerVisible(l.id, box.checked); saveLayers(); });
+      const slider = el("input", { type: "range", min: 0, max: 1, step: 0.1, value: 1, "aria-label": `${t("opacity")}: ${title(l.title)}` });
+      slider.addEventListener("input", () => setOpacity(l.id, Number(slider.value)));
+      const legend = el("ul", { class: "legend" }, (l.legend || []).map((i) =>
+        el("li", {}, el("span", { class: "swatch", style: `background:${i.color}`, "aria-hidden": "true" }), title(i.label))));
+      const row = el("div", { class: "layer" }, el("label", { for: id }, box, title(l.title)),
+        el("div", { class: "opacity" }, el("span", { "aria-hidden": "true" }, t("opacity")), slider), legend);
+      if (l.id === "permits") row.append(periodFilter(l));
+      tree.append(row);
+    }
+  }
+  state.map.on("click", (e) => showFeatures(e));
+}
+
+// Permits by period: the layer's typed tile parameters.
+function periodFilter(l) {
+  const from = el("input", { type: "date", "aria-label": `${t("permitsPeriod")} – ${t("from")}` });
+  const to = el("input", { type: "date", "aria-label": `${t("permitsPeriod")} – ${t("until")}` });
+  const apply = () => {
+    const q = new URLSearchParams();
+    if (from.value) q.set("from", from.value);
+    if (to.value) q.set("to", to.value);
+    const src = state.map.getSource(l.id);
+    const qs = q.toString();
+    src.setTiles([`${location.origin}/tiles/${l.id}/{z}/{x}/{y}.mvt${qs ? "?" + qs : ""}`]);
+  };
+  from.addEventListener("change", apply);
+  to.addEventListener("change", apply);
+  return el("div", { class: "opacity" }, from, to);
+}
+
+function showFeatures(e) {
+  const feats = state.map.queryRenderedFeatures(e.point).filter((f) => f.layer.metadata && f.layer.metadata["lad:layer"]);
+  const seen = new Set();
+  const body = el("div", { class: "popup" });
+  for (const f of feats) {
+    const id = f.layer.metadata["lad:layer"];
+    const key = id + ":" + (f.id ?? JSON.stringify(f.properties));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const l = state.catalogue.find((x) => x.id === id);
+    if (!l) continue;
+    const rows = (l.attributes || []).filter((a) => f.properties[a.name] !== undefined && f.properties[a.name] !== "")
+      .map((a) => el("tr", {}, el("td", {}, title(a.title)), el("td", {}, String(f.properties[a.name]))));
+    body.append(el("h4", {}, title(l.title)), el("table", {}, rows));
+  }
+  if (!body.childElementCount) body.append(t("noFeatures"));
+  new maplibregl.Popup({ maxWidth: "360px" }).setLngLat(e.lngLat).setDOMContent(body).addTo(state.map);
+}
+
+async function find(q) {
+  const out = document.getElementById("found");
+  out.textContent = t("loading");
+  try {
+    const r = await getJSON(`/api/search?q=${encodeURIComponent(q)}`);
+    if (!r.results.length) { out.textContent = t("nothing"); return; }
+    out.replaceChildren(...r.results.map((x) => el("div", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); state.map.fitBounds(x.bbox, { padding: 40, maxZoom: 17 }); } }, `${x.label} (${x.kind})`))));
+    state.map.fitBounds(r.results[0].bbox, { padding: 40, maxZoom: 17 });
+  } catch (err) { out.textContent = err.message; }
+}
+
+// ---- Inspectors -----------------------------------------------------------
+
+async function fieldMode(panel) {
+  const list = el("div", { id: "near", "aria-live": "polite" });
+  const locate = el("button", { class: "primary", type: "button" }, t("locate"));
+  panel.replaceChildren(el("h2", {}, t("near")), locate, list);
+  const show = async (lon, lat) => {
+    list.textContent = t("loading");
+    try {
+      const r = await getJSON(`/api/carriers/near?lon=${lon}&lat=${lat}&r=500`);
+      list.replaceChildren(...(r.carriers.length ? r.carriers.map((c) => el("div", { class: `card ${c.compliance}` },
+        el("strong", {}, `${c.inventory_no} · ${c.kind}`),
+        el("div", {}, `${t("distance")}: ${Math.round(c.distance_m)} m · ${c.area_m2 ?? "?"} m² · ${t("compliance." + c.compliance)}`),
+        c.violated_rules.length ? el("div", {}, `${t("rules")}: `, c.violated_rules.map((v) => `${v.code} – ${v.text}`).join("; ")) : null,
+        el("div", { class: "note" }, `${t("lastInspection")}: ${c.last_inspected_at ? c.last_inspected_at.slice(0, 10) : t("never")}`)))
+        : [el("p", {}, t("none"))]));
+    } catch (err) { list.textContent = err.message; }
+  };
+  locate.addEventListener("click", () => {
+    if (!navigator.geolocation) { const c = state.map.getCenter(); show(c.lng, c.lat); return; }
+    navigator.geolocation.getCurrentPosition((p) => {
+      state.map.flyTo({ center: [p.coords.longitude, p.coords.latitude], zoom: 17 });
+      show(p.coords.longitude, p.coords.latitude);
+    }, () => { const c = state.map.getCenter(); show(c.lng, c.lat); }, { enableHighAccuracy: true, timeout: 8000 });
+  });
+  setLayerVisible("carriers", true);
+  state.map.on("moveend", () => { if (state.map.getZoom() >= 15) { const c = state.map.getCenter(); show(c.lng, c.lat); } });
+}
+
+// ---- Residents ------------------------------------------------------------
+
+async function residentsMode(panel) {
+  panel.replaceChildren(el("h2", {}, t("consultations")), el("p", { class: "status" }, t("loading")));
+  let r;
+  try { r = await getJSON("/api/consultations"); } catch (err) { panel.lastChild.textContent = err.message; return; }
+  const list = el("div", {});
+  for (const c of r.consultations) {
+    const card = el("div", { class: "card" }, el("strong", {}, c.title),
+      el("div", { class: "note" }, `${t(c.state)} · ${c.opens_on} – ${c.closes_on}`), el("p", {}, c.description));
+    if (c.state === "open") card.append(el("button", { class: "primary", type: "button", onclick: () => commentForm(panel, c) }, t("leaveComment")));
+    card.append(el("button", { class: "secondary", type: "button", onclick: () => state.map.fitBounds(c.bbox, { padding: 30 }) }, t("showOnMap")));
+    list.append(card);
+  }
+  panel.replaceChildren(el("h2", {}, t("consultations")), list);
+  for (const id of ["plans", "designations", "consultations", "comments"]) setLayerVisible(id, true);
+  if (r.consultations[0]) state.map.fitBounds(r.consultations[0].bbox, { padding: 30 });
+}
+
+function commentForm(panel, c) {
+  let where = null;
+  const marker = new maplibregl.Marker({ color: "#8e24aa" });
+  const onClick = (e) => { where = e.lngLat; marker.setLngLat(e.lngLat).addTo(state.map); };
+  state.map.on("click", onClick);
+  const status = el("div", { "aria-live": "polite" });
+  const form = el("form", { novalidate: true },
+    el("label", { for: "c-name" }, t("name")), el("input", { id: "c-name", name: "full_name", type: "text", required: true, autocomplete: "name" }),
+    el("label", { for: "c-address" }, t("address")), el("input", { id: "c-address", name: "address", type: "text", required: true, autocomplete: "street-address" }),
+    el("label", { for: "c-email" }, t("email")), el("input", { id: "c-email", name: "email", type: "email", autocomplete: "email" }),
+    el("label", { for: "c-owner" }, el("input", { id: "c-owner", name: "owner_in_area", type: "checkbox" }), " ", t("owner")),
+    el("label", { for: "c-body" }, t("comment")), el("textarea", { id: "c-body", name: "body", rows: 5, required: true }),
+    el("p", { class: "note" }, `${t("where")}: ${t("whereHint")}`),
+    el("p", { class: "note" }, t("privacy")),
+    el("button", { class: "primary", type: "submit" }, t("send")), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    if (!f.get("full_name") || !f.get("address") || !f.get("body")) { status.textContent = t("required"); return; }
+    const payload = { full_name: f.get("full_name"), address: f.get("address"), email: f.get("email") || "", body: f.get("body"),
+      owner_in_area: f.get("owner_in_area") === "on" };
+    if (where) payload.geometry = { type: "Point", coordinates: [where.lng, where.lat] };
+    try {
+      const r = await getJSON(`/api/consultations/${c.id}/comments`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+      state.map.off("click", onClick);
+      form.replaceWith(el("div", { class: "receipt", role: "status" }, `${t("sent")} `, el("strong", { id: "receipt" }, r.receipt_no)));
+    } catch (err) { status.textContent = err.message; }
+  });
+  panel.replaceChildren(el("h2", {}, c.title), form);
+  form.querySelector("input").focus();
+}
+
+// ---- Start ----------------------------------------------------------------
+
+async function start() {
+  translatePage();
+  document.getElementById("lang").addEventListener("click", () => {
+    state.lang = state.lang === "pl" ? "en" : "pl";
+    localStorage.setItem("lad.lang", state.lang);
+    location.reload();
+  });
+  await makeMap();
+  try {
+    state.catalogue = (await getJSON("/tiles")).layers;
+  } catch (err) {
+    document.getElementById("panel").textContent = err.message;
+    return;
+  }
+  const panel = document.getElementById("panel");
+  if (state.mode === "field") await fieldMode(panel);
+  else if (state.mode === "residents") await residentsMode(panel);
+  else await plannerMode(panel);
+  document.body.dataset.ready = "true";
+}
+
+start();
