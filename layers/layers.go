@@ -9,6 +9,7 @@
 package layers
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -151,7 +152,9 @@ func Parse(b []byte) (*Catalogue, error) {
 	var doc struct {
 		Layers []*Layer `yaml:"layers"`
 	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true) // a misspelt or misquoted key is an error, not silence
+	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	c := &Catalogue{byID: map[string]*Layer{}}

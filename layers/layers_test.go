@@ -50,6 +50,7 @@ func TestCatalogueRefusesPersonalDataAndBadNames(t *testing.T) {
 		"personal attribute": `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: comment_public}, attributes: [{name: author_email, type: text}]}]`,
 		"private table":      `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: permit_private}}]`,
 		"injection":          `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: "permit; DROP TABLE x"}}]`,
+		"misquoted title":    `layers: [{id: c, title: {pl: Pozwolenia, zgłoszenia, en: a}, geometry_type: point, source: {table: permit}}]`,
 		"bad audience":       `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: permit}, audience: everyone}]`,
 	} {
 		if _, err := Parse([]byte(doc)); err == nil {

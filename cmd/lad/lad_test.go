@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -276,4 +278,13 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Errorf("audit log not restored: %q", got)
 	}
 	s.interrupt(t)
+}
+
+// tilePath is the URL path of the tile holding a WGS 84 point.
+func tilePath(layers string, z int, lon, lat float64) string {
+	n := math.Exp2(float64(z))
+	x := int((lon + 180) / 360 * n)
+	latR := lat * math.Pi / 180
+	y := int((1 - math.Log(math.Tan(latR)+1/math.Cos(latR))/math.Pi) / 2 * n)
+	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layers, z, x, y)
 }

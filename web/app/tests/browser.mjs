@@ -1,0 +1,115 @@
+// Browser tests of ład's web map in Debian's Chromium, driven by
+// playwright-core against a running `lad serve --demo`. Run by
+// cmd/lad/browser_test.go (go test), which starts the server and checks the
+// database afterwards. Usage: node browser.mjs BASE_URL OUT_DIR
+// Prints one JSON line per check; exits non-zero when a check fails.
+import { chromium } from "playwright-core";
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const [base, out] = process.argv.slice(2);
+mkdirSync(out, { recursive: true });
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+let failed = 0;
+const report = (name, ok, detail) => {
+  console.log(JSON.stringify({ check: name, ok, detail }));
+  if (!ok) failed++;
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
+});
+
+async function open(path, viewport = { width: 1280, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(base + path);
+  await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 45000 });
+  await page.waitForFunction(() => window.ladMap && window.ladMap.loaded() && window.ladMap.areTilesLoaded(), null, { timeout: 45000 });
+  return { page, errors };
+}
+
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() => axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }));
+  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  report(`axe ${name}`, bad.length === 0, bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`));
+}
+
+const rendered = (page, layer) => page.evaluate((id) =>
+  window.ladMap.queryRenderedFeatures().filter((f) => f.layer.metadata && f.layer.metadata["lad:layer"] === id).length, layer);
+
+async function idle(page) {
+  await page.waitForFunction(() => window.ladMap.loaded() && window.ladMap.areTilesLoaded(), null, { timeout: 30000 });
+  await page.waitForTimeout(300);
+}
+
+// Planners: toggling a layer shows its features on the map.
+{
+  const { page, errors } = await open("/?layers=districts,parcels#map=15/51.1100/17.0300");
+  const before = await rendered(page, "permits");
+  await page.getByRole("checkbox", { name: "Pozwolenia, zgłoszenia i decyzje WZ" }).check();
+  await idle(page);
+  const after = await rendered(page, "permits");
+  report("planner toggles permits on", before === 0 && after > 0, { before, after });
+  const url = page.url();
+  report("deep link keeps layers", url.includes("layers=") && url.includes("permits") && url.includes("#map="), url);
+  await page.getByRole("checkbox", { name: "Pozwolenia, zgłoszenia i decyzje WZ" }).uncheck();
+  await idle(page);
+  report("planner toggles permits off", (await rendered(page, "permits")) === 0, {});
+  await axe(page, "planner");
+  await page.screenshot({ path: `${out}/planner.png` });
+  report("planner has no script errors", errors.length === 0, errors);
+  await page.close();
+}
+
+// Residents: leave a comment; the receipt comes back.
+{
+  const { page, errors } = await open("/konsultacje", { width: 390, height: 844 });
+  await axe(page, "residents");
+  await page.screenshot({ path: `${out}/residents.png` });
+  await page.getByRole("button", { name: "Złóż uwagę" }).first().click();
+  await page.getByLabel("Imię i nazwisko").fill("Zofia Testowa-Prywatna");
+  await page.getByLabel("Adres").fill("ul. Sekretna 7, 50-001 Wrocław");
+  await page.getByLabel("E-mail (nieobowiązkowo)").fill("zofia.prywatna@example.pl");
+  await page.getByLabel("Treść uwagi").fill("Proszę o zachowanie skweru przy ulicy.");
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.getByRole("button", { name: "Wyślij uwagę" }).click();
+  const receipt = await page.locator("#receipt").textContent({ timeout: 15000 });
+  report("resident gets a receipt", /^KS\/\d{4}\/\d+$/.test(receipt || ""), receipt);
+  console.log(JSON.stringify({ receipt }));
+  await page.screenshot({ path: `${out}/residents-receipt.png` });
+  report("residents has no script errors", errors.length === 0, errors);
+  await page.close();
+}
+
+// Inspectors: the phone page lists carriers near the map centre.
+{
+  const { page, errors } = await open("/field#map=17/51.1100/17.0330", { width: 390, height: 844 });
+  await axe(page, "field");
+  await page.getByRole("button", { name: "Moja lokalizacja" }).click();
+  await page.waitForSelector(".card", { timeout: 15000 });
+  const cards = await page.locator(".card").count();
+  report("inspector sees carriers near", cards > 0, { cards });
+  await page.screenshot({ path: `${out}/field.png` });
+  report("field has no script errors", errors.length === 0, errors);
+  await page.close();
+}
+
+// English is switchable.
+{
+  const { page } = await open("/");
+  await page.getByRole("button", { name: "English" }).click();
+  await page.waitForFunction(() => document.documentElement.lang === "en" && document.body.dataset.ready === "true", null, { timeout: 30000 });
+  report("English interface", (await page.locator("h2").first().textContent()) === "Layers", {});
+  await page.close();
+}
+
+await browser.close();
+console.log(JSON.stringify({ failed }));
+process.exit(failed ? 1 : 0);
