@@ -158,3 +158,22 @@ func (c *MemoryCache) Bytes() int {
 	defer c.mu.Unlock()
 	return c.bytes
 }
+
+// NoCache caches nothing: every tile is rendered (for benchmarks of the
+// database path, and for deployments that cache in front of ład).
+type NoCache struct{}
+
+// Get never finds a tile.
+func (NoCache) Get(string) (*Tile, bool) { return nil, false }
+
+// Put drops the tile.
+func (NoCache) Put(string, *Tile) {}
+
+// Invalidate has nothing to drop.
+func (NoCache) Invalidate(map[string]bool, *orb.Bound) int { return 0 }
+
+// Len is zero.
+func (NoCache) Len() int { return 0 }
+
+// Bytes is zero.
+func (NoCache) Bytes() int { return 0 }

@@ -289,6 +289,9 @@ func gzipBytes(b []byte) []byte {
 // Render makes one tile of the given layers with one SQL statement.
 func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, params map[string]string) ([]byte, error) {
 	sql, args := TileSQL(ls, z, x, y, params)
+	if sql == "" {
+		return []byte{}, nil // no layer is drawn at this zoom
+	}
 	var data []byte
 	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
 		return nil, fmt.Errorf("render tile %d/%d/%d: %w", z, x, y, err)
@@ -305,16 +308,27 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string,
 	var parts []string
 	tileUnit := world / math.Exp2(float64(z)) / extent // metres per tile unit
 	for _, l := range ls {
+		if z < l.MinZoom || z > l.MaxZoom {
+			continue // outside the layer's zoom range: drawn by nothing
+		}
 		geom := pgx.Identifier{l.Source.TileGeom}.Sanitize()
 		g := l.GeneraliseAt(z)
 		geomExpr := geom
+		distinct, order := "", ""
 		var where []string
 		where = append(where, geom+" && b.benv")
 		if l.Source.Filter != "" {
 			where = append(where, "("+l.Source.Filter+")")
 		}
 		if g != nil {
-			if g.Tolerance > 0 && l.GeometryType != "point" {
+			switch {
+			case g.Tolerance > 0 && l.GeometryType == "point":
+				// Thin points: one per grid cell of the tolerance.
+				args = append(args, g.Tolerance*tileUnit)
+				cell := fmt.Sprintf("ST_SnapToGrid(%s, $%d)", geom, len(args))
+				distinct = "DISTINCT ON (" + cell + ") "
+				order = " ORDER BY " + cell + ", " + pgx.Identifier{l.Source.Key}.Sanitize()
+			case g.Tolerance > 0:
 				args = append(args, g.Tolerance*tileUnit)
 				geomExpr = fmt.Sprintf("ST_Simplify(%s, $%d, true)", geom, len(args))
 			}
@@ -345,9 +359,12 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string,
 			fid = "NULL" // MVT feature ids are integers; others travel as the fid attribute
 		}
 		parts = append(parts, fmt.Sprintf(
-			`(SELECT coalesce(ST_AsMVT(t, %s, %d, 'geom', %s), '') FROM (SELECT %s, ST_AsMVTGeom(%s, b.env, %d, %d, true) AS geom FROM %s, b WHERE %s) t WHERE t.geom IS NOT NULL)`,
-			quoteLiteral(l.ID), extent, fid, strings.Join(cols, ", "), geomExpr, extent, buffer,
-			pgx.Identifier{l.Source.Table}.Sanitize(), strings.Join(where, " AND ")))
+			`(SELECT coalesce(ST_AsMVT(t, %s, %d, 'geom', %s), '') FROM (SELECT %s%s, ST_AsMVTGeom(%s, b.env, %d, %d, true) AS geom FROM %s, b WHERE %s%s) t WHERE t.geom IS NOT NULL)`,
+			quoteLiteral(l.ID), extent, fid, distinct, strings.Join(cols, ", "), geomExpr, extent, buffer,
+			pgx.Identifier{l.Source.Table}.Sanitize(), strings.Join(where, " AND "), order))
+	}
+	if len(parts) == 0 {
+		return "", nil
 	}
 	sql := fmt.Sprintf(`WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS env, ST_TileEnvelope($1, $2, $3, margin => %g) AS benv) SELECT %s FROM b`,
 		float64(buffer)/extent, strings.Join(parts, " || "))

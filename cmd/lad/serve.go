@@ -25,7 +25,7 @@ with the private database cluster.`,
 			&cli.BoolFlag{Name: "demo", EnvVars: []string{"LAD_DEMO"}, Usage: "load the demo city into an empty database"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 30 * time.Second, Usage: "time limit of one request"},
 			&cli.StringFlag{Name: "catalogue", EnvVars: []string{"LAD_CATALOGUE"}, Usage: "layer catalogue file (YAML) replacing the built-in one"},
-			&cli.IntFlag{Name: "tile-cache-mb", Value: 256, EnvVars: []string{"LAD_TILE_CACHE_MB"}, Usage: "size of the in-memory tile cache"},
+			&cli.IntFlag{Name: "tile-cache-mb", Value: 256, EnvVars: []string{"LAD_TILE_CACHE_MB"}, Usage: "size of the in-memory tile cache (0: no cache)"},
 			&cli.StringFlag{Name: "basemap-url", EnvVars: []string{"LAD_BASEMAP_URL"}, Usage: "optional raster base map tile URL ({z}/{x}/{y}) under ład's layers"},
 			&cli.StringFlag{Name: "basemap-attribution", EnvVars: []string{"LAD_BASEMAP_ATTRIBUTION"}, Usage: "attribution of the base map"},
 		},
@@ -48,7 +48,11 @@ with the private database cluster.`,
 			if err != nil {
 				return err
 			}
-			ts := tiles.New(e.db.Pool, cat, nil, tiles.Config{
+			var cache tiles.Cache
+			if c.Int("tile-cache-mb") == 0 {
+				cache = tiles.NoCache{}
+			}
+			ts := tiles.New(e.db.Pool, cat, cache, tiles.Config{
 				CacheBytes: c.Int("tile-cache-mb") << 20, BaseMapURL: c.String("basemap-url"), BaseMapAttribution: c.String("basemap-attribution"),
 			}, e.log)
 			go ts.Listen(c.Context, e.db.URL, nil)
