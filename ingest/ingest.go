@@ -303,6 +303,7 @@ var loaders = map[loaderKey]loadFunc{
 	{KindParcels, FormatGeoJSON}:   loadParcelsGeoJSON,
 	{KindDistricts, FormatGeoJSON}: loadDistrictsGeoJSON,
 	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
+	{KindPlan, FormatAPPGML}:       loadPlanAPP,
 	{KindPermits, FormatRWDZ}:      loadPermitsRWDZ,
 	{KindPermits, FormatCityCSV}:   loadPermitsCity,
 	{KindAds, FormatGeoJSON}:       loadAdsGeoJSON,

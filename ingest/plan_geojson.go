@@ -203,21 +203,27 @@ func loadPlanGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 		b.fatal = &rejectedError{n: b.report.Rejected}
 		return nil
 	}
-	return mergePlan(ctx, b, meta)
+	return mergePlanParts(ctx, b, meta, true, true)
 }
 
-// mergePlan writes the act and its staged areas, and supersedes older
-// versions.
-func mergePlan(ctx context.Context, b *batch, meta PlanMeta) error {
+// mergePlanParts writes the act (when the file holds it) and its staged
+// areas (when it holds them), and supersedes older versions of the act.
+func mergePlanParts(ctx context.Context, b *batch, meta PlanMeta, act, areas bool) error {
 	var planID int64
 	var isNew bool
-	err := b.tx.QueryRow(ctx, plansSQL["upsert_plan"], meta.TERC, meta.Kind, meta.Namespace, meta.LocalID, meta.VersionID,
-		meta.Title, meta.ResolutionNo, meta.Status, nullDate(meta.AdoptedOn), nullDate(meta.ValidFrom), nullDate(meta.ValidTo),
-		meta.DocURL, b.batchID).Scan(&planID, &isNew)
+	err := pgx.ErrNoRows
+	if act {
+		err = b.tx.QueryRow(ctx, plansSQL["upsert_plan"], meta.TERC, meta.Kind, meta.Namespace, meta.LocalID, meta.VersionID,
+			meta.Title, meta.ResolutionNo, meta.Status, nullDate(meta.AdoptedOn), nullDate(meta.ValidFrom), nullDate(meta.ValidTo),
+			meta.DocURL, b.batchID).Scan(&planID, &isNew)
+	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		if err := b.tx.QueryRow(ctx, plansSQL["find_plan"], meta.Namespace, meta.LocalID, meta.VersionID).Scan(&planID); err != nil {
 			return fmt.Errorf("find plan: %w", err)
+		}
+		if act {
+			b.report.Unchanged++
 		}
 	case err != nil:
 		return fmt.Errorf("write plan %s: %w", meta.Title, err)
@@ -226,6 +232,10 @@ func mergePlan(ctx context.Context, b *batch, meta PlanMeta) error {
 	default:
 		b.report.Updated++
 	}
+	if !areas {
+		_, err := b.tx.Exec(ctx, plansSQL["supersede"], planID)
+		return err
+	}
 	var ins, upd, del int
 	if err := b.tx.QueryRow(ctx, plansSQL["merge_zones"], planID, meta.TERC, b.batchID).Scan(&ins, &upd, &del); err != nil {
 		return fmt.Errorf("write plan areas: %w", err)
@@ -233,13 +243,13 @@ func mergePlan(ctx context.Context, b *batch, meta PlanMeta) error {
 	if _, err := b.tx.Exec(ctx, plansSQL["supersede"], planID); err != nil {
 		return fmt.Errorf("supersede older versions: %w", err)
 	}
-	var areas int
-	if err := b.tx.QueryRow(ctx, plansSQL["count_areas"]).Scan(&areas); err != nil {
+	var nAreas int
+	if err := b.tx.QueryRow(ctx, plansSQL["count_areas"]).Scan(&nAreas); err != nil {
 		return fmt.Errorf("count areas: %w", err)
 	}
 	b.report.Inserted += ins
 	b.report.Updated += upd
-	b.report.Unchanged += areas - ins - upd
+	b.report.Unchanged += nAreas - ins - upd
 	if del > 0 {
 		b.report.Message = fmt.Sprintf("%d area(s) no longer in the act were removed", del)
 	}

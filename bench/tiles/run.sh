@@ -29,9 +29,10 @@ serve() { # $1: cache MB
 stop_serve() { kill -INT "$SERVE"; wait "$SERVE" 2>/dev/null || true; }
 
 serve 0
-if [ "$($PSQL -c 'SELECT count(*) FROM parcel')" -lt 1000000 ]; then
+if [ "$($PSQL -c 'SELECT count(*) FROM parcel')" -lt 1000000 ] || [ "$($PSQL -c 'SELECT count(*) FROM permit')" -lt 200000 ]; then
+  $PSQL -c 'TRUNCATE parcel, permit CASCADE' >/dev/null
   echo "loading 1,000,000 parcels and 200,000 permits…" >&2
-  $PSQL -f bench/tiles/data.sql >/dev/null
+  $PSQL -v ON_ERROR_STOP=1 -f bench/tiles/data.sql >/dev/null
 fi
 # The tile list: 200 tiles per zoom spread over the populated area.
 $PSQL >/dev/null <<'SQL'

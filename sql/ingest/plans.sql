@@ -109,3 +109,33 @@ WHERE n.id = $1 AND o.namespace = n.namespace AND o.local_id = n.local_id AND o.
 
 -- name: count_areas
 SELECT count(*) FROM stage WHERE ok AND attrs->>'kind' <> 'boundary'
+
+-- name: stage_act_boundary
+-- $1 namespace, $2 local id, $3 version, $4 SRID of the staged areas: the
+-- loaded act's boundary joins a zones-only file's staged areas.
+INSERT INTO stage (line, fid, key, geom, attrs)
+SELECT 0, 'act ' || local_id, 'boundary-' || local_id, ST_Transform(geom, $4::integer), jsonb_build_object('kind', 'boundary')
+FROM plan WHERE namespace = $1 AND local_id = $2 AND version_id = $3
+
+-- name: gaps
+-- Planning zones must cover the whole act (a POG covers the municipality).
+SELECT 0, NULL::text, 'geometry',
+       format('the planning zones leave %s m² of the act''s area uncovered, near %s (EPSG:2180)',
+              round(ST_Area(g)::numeric, 1), ST_AsText(ST_SnapToGrid(ST_PointOnSurface(g), 0.01))), 'error'
+FROM (SELECT ST_Difference(b.geom, z.geom) AS g
+      FROM (SELECT ST_Union(geom) AS geom FROM stage WHERE ok AND attrs->>'kind' = 'boundary') b,
+           (SELECT ST_Union(geom) AS geom FROM stage WHERE ok AND attrs->>'kind' = 'pog_zone') z) x
+WHERE ST_Area(g) > 1
+
+-- name: acts_in_namespace
+SELECT kind, namespace, local_id, version_id, title, resolution_no, status, coalesce(adopted_on::text, ''),
+       coalesce(valid_from::text, ''), coalesce(valid_to::text, ''), doc_url, terc
+FROM plan WHERE namespace = $1 AND superseded_by IS NULL ORDER BY local_id
+
+-- name: documents
+-- $1 namespace, $2 local id, $3 version, $4 documents (jsonb array)
+WITH p AS (SELECT id FROM plan WHERE namespace = $1 AND local_id = $2 AND version_id = $3),
+d AS (DELETE FROM plan_document WHERE plan_id = (SELECT id FROM p))
+INSERT INTO plan_document (plan_id, kind, local_id, title, url)
+SELECT (SELECT id FROM p), x->>'kind', coalesce(x->>'local_id', ''), coalesce(x->>'title', ''), coalesce(x->>'url', '')
+FROM jsonb_array_elements($4::jsonb) x
