@@ -22,9 +22,9 @@ var appActProps = setOf("idIIP", "poczatekWersjiObiektu", "koniecWersjiObiektu",
 
 // appZoneKinds maps APP area feature types to ład's zone kinds.
 var appZoneKinds = map[string]string{
-	"StrefaPlanistyczna":          "pog_zone",
-	"ObszarUzupelnieniaZabudowy":  "ouz",
-	"ObszarZabudowySrodmiejskiej": "downtown",
+	"StrefaPlanistyczna":                                  "pog_zone",
+	"ObszarUzupelnieniaZabudowy":                          "ouz",
+	"ObszarZabudowySrodmiejskiej":                         "downtown",
 	"ObszarStandardowDostepnosciInfrastrukturySpolecznej": "other",
 }
 
@@ -33,19 +33,19 @@ var appDocs = setOf("RysunekAktuPlanowaniaPrzestrzennego", "DokumentFormalny")
 // pogZoneTypes maps the code list RodzajStrefyPlanistycznejKod to the zone
 // symbols fixed by the 2023 regulation.
 var pogZoneTypes = map[string]string{
-	"strefaWielofunkcyjnaZZabudowaMieszkaniowaWielorodzinna":  "SW",
-	"strefaWielofunkcyjnaZZabudowaMieszkaniowaJednorodzinna":  "SJ",
-	"strefaWielofunkcyjnaZZabudowaZagrodowa":                  "SZ",
-	"strefaUslugowa":                                          "SU",
-	"strefaHandluWielkopowierzchniowego":                      "SH",
-	"strefaGospodarcza":                                       "SP",
-	"strefaProdukcjiRolniczej":                                "SR",
-	"strefaInfrastrukturalna":                                 "SI",
-	"strefaZieleniIRekreacji":                                 "SN",
-	"strefaCmentarzy":                                         "SC",
-	"strefaGornictwa":                                         "SG",
-	"strefaOtwarta":                                           "SO",
-	"strefaKomunikacyjna":                                     "SK",
+	"strefaWielofunkcyjnaZZabudowaMieszkaniowaWielorodzinna": "SW",
+	"strefaWielofunkcyjnaZZabudowaMieszkaniowaJednorodzinna": "SJ",
+	"strefaWielofunkcyjnaZZabudowaZagrodowa":                 "SZ",
+	"strefaUslugowa":                                         "SU",
+	"strefaHandluWielkopowierzchniowego":                     "SH",
+	"strefaGospodarcza":                                      "SP",
+	"strefaProdukcjiRolniczej":                               "SR",
+	"strefaInfrastrukturalna":                                "SI",
+	"strefaZieleniIRekreacji":                                "SN",
+	"strefaCmentarzy":                                        "SC",
+	"strefaGornictwa":                                        "SG",
+	"strefaOtwarta":                                          "SO",
+	"strefaKomunikacyjna":                                    "SK",
 }
 
 // appParams: the four POG parameters and their source elements. The 2023

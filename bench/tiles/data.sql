@@ -15,7 +15,7 @@ FROM generate_series(0, 999) i, generate_series(0, 999) j,
      LATERAL (SELECT 345000 + i * 30.0 AS x, 345000 + j * 30.0 AS y) c;
 INSERT INTO permit (terc, kind, register, register_id, decided_on, category, location_source, geom)
 SELECT '0264011', (ARRAY['permit', 'notification', 'zoning_decision'])[1 + n % 3], 'bench', n::text,
-       DATE '2010-01-01' + (n % 5000), (ARRAY['I', 'XIII', 'XVII', 'XVIII'])[1 + n % 4], 'coordinates',
+       DATE '2010-01-01' + (n % 5000)::int, (ARRAY['I', 'XIII', 'XVII', 'XVIII'])[1 + n % 4], 'coordinates',
        ST_SetSRID(ST_MakePoint(345000 + (n * 7919 % 30000), 345000 + (n * 104729 % 30000)), 2180)
 FROM generate_series(1, 200000::bigint) n;
 VACUUM ANALYZE parcel;
