@@ -150,6 +150,9 @@ func sniff(kind Kind, name string, r io.ReadSeeker) (string, error) {
 		}
 		return FormatAPPGML, nil
 	case len(trimmed) > 0 && trimmed[0] == '{':
+		if bytes.Contains(head, []byte(`"responses"`)) && bytes.Contains(head, []byte("uldk")) {
+			return FormatULDK, nil
+		}
 		return FormatGeoJSON, nil
 	case len(trimmed) > 0 && trimmed[0] == '[':
 		return FormatJSON, nil

@@ -304,6 +304,7 @@ var loaders = map[loaderKey]loadFunc{
 	{KindDistricts, FormatGeoJSON}: loadDistrictsGeoJSON,
 	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
 	{KindPlan, FormatAPPGML}:       loadPlanAPP,
+	{KindParcels, FormatULDK}:      loadParcelsULDK,
 	{KindPermits, FormatRWDZ}:      loadPermitsRWDZ,
 	{KindPermits, FormatCityCSV}:   loadPermitsCity,
 	{KindAds, FormatGeoJSON}:       loadAdsGeoJSON,

@@ -64,7 +64,13 @@ func loadParcelsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 			return err
 		}
 	}
-	if err := st.finish(ctx, gr.SRID(), 3); err != nil {
+	return mergeParcels(ctx, b, st, gr.SRID())
+}
+
+// mergeParcels validates the staged parcels, merges them by TERYT id and
+// locates the permits that were waiting for them.
+func mergeParcels(ctx context.Context, b *batch, st *stage, srid int) error {
+	if err := st.finish(ctx, srid, 3); err != nil {
 		return err
 	}
 	var ins, upd int

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb/encoding/wkt"
 )
 
 func TestOzarowPermitsLandOnTheirParcels(t *testing.T) {
@@ -130,6 +132,48 @@ func FuzzCSVReader(f *testing.F) {
 			if _, _, err := cr.Next(); err != nil && err.Error() == "EOF" {
 				return
 			}
+		}
+	})
+}
+
+func TestULDKResponses(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	rep, err := in.File(ctx, KindParcels, "testdata/ozarow/uldk_responses_slice.json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Format != FormatULDK || rep.Inserted != 21 || rep.Rejected != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	// The same parcels as the GeoJSON slice made from these responses.
+	rep, err = in.File(ctx, KindParcels, "testdata/ozarow/parcels_uldk_slice_wgs84.geojson", Options{})
+	if err != nil || rep.Inserted != 0 {
+		t.Fatalf("geojson after uldk: %+v %v", rep, err)
+	}
+	// A raw response, and the service's error answer.
+	raw := "0\nSRID=2180;POLYGON((621000 484000,621020 484000,621020 484020,621000 484000))|143206_4.0009.1\n"
+	if rep, err := in.Reader(ctx, KindParcels, "odp.uldk", strings.NewReader(raw), Options{}); err != nil || rep.Inserted != 1 {
+		t.Errorf("raw: %+v %v", rep, err)
+	}
+	if _, err := in.Reader(ctx, KindParcels, "blad.uldk", strings.NewReader("-1\nbrak wyników\n"), Options{}); err == nil || !strings.Contains(err.Error(), "brak wyników") {
+		t.Errorf("error answer: %v", err)
+	}
+	if n := count(t, d, `SELECT count(*) FROM parcel`); n != 22 {
+		t.Errorf("%d parcels", n)
+	}
+}
+
+func FuzzULDK(f *testing.F) {
+	f.Add("0\nSRID=2180;POLYGON((1 1,2 1,2 2,1 1))|143206_4.0001.1\n")
+	f.Add("-1\nerror\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		ps, err := parseULDKText(s, 1)
+		if err != nil {
+			return
+		}
+		for _, p := range ps {
+			_, _ = wkt.Unmarshal(p.wkt)
 		}
 	})
 }
