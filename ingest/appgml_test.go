@@ -183,3 +183,35 @@ func FuzzAPPGML(f *testing.F) {
 		})
 	})
 }
+
+func TestINSPIREPlannedLandUse(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	rep, err := in.File(ctx, KindPlan, "testdata/inspire/PlannedLandUse_Hamburg_HafenCity1.gml", Options{TERC: "0264011"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Format != FormatINSPIRE || rep.Status != "committed" {
+		for _, r := range rep.Errors() {
+			t.Log(r)
+		}
+		t.Fatalf("report %+v", rep)
+	}
+	if n := count(t, d, `SELECT count(*) FROM plan_zone WHERE kind = 'designation'`); n != 76 {
+		t.Errorf("%d zoning elements", n)
+	}
+	var points, lines, surfaces int
+	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE ST_Dimension(geom) = 0), count(*) FILTER (WHERE ST_Dimension(geom) = 1),
+		count(*) FILTER (WHERE ST_Dimension(geom) = 2) FROM plan_regulation`).Scan(&points, &lines, &surfaces); err != nil {
+		t.Fatal(err)
+	}
+	if points+lines+surfaces != 232 || points == 0 || lines == 0 || surfaces == 0 {
+		t.Errorf("regulations: %d points, %d lines, %d surfaces", points, lines, surfaces)
+	}
+	// Hamburg, lat/lon first in the file, lands at 53.54 N 9.99 E.
+	var lon, lat float64
+	d.Pool.QueryRow(ctx, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(geom), 4326) c FROM plan) x`).Scan(&lon, &lat)
+	if math.Abs(lon-9.99) > 0.05 || math.Abs(lat-53.54) > 0.05 {
+		t.Errorf("plan centroid at %f %f", lon, lat)
+	}
+}

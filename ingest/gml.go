@@ -248,3 +248,128 @@ func gmlRing(n *node, dim int, northFirst bool) (orb.Ring, error) {
 	}
 	return ring, nil
 }
+
+// gmlAnyGeometry reads the first GML geometry under n — point, line or
+// surface, single or multi — in its source CRS with the EPSG axis order
+// honoured, and reports the SRID.
+func gmlAnyGeometry(n *node, defaultSRS string) (orb.Geometry, int, error) {
+	g := findAnyGeometry(n)
+	if g == nil {
+		return nil, 0, errors.New("no geometry")
+	}
+	if geometryNames[g.XMLName.Local] {
+		return gmlGeometry(n, defaultSRS)
+	}
+	srs := g.attr("srsName")
+	if srs == "" {
+		srs = defaultSRS
+	}
+	srid, north, err := ParseCRS(srs)
+	if err != nil {
+		return nil, 0, err
+	}
+	dim := 2
+	if d := g.attr("srsDimension"); d != "" {
+		dim, _ = strconv.Atoi(d)
+	}
+	coords := func(x *node) ([]orb.Point, error) {
+		var nums []float64
+		var texts []string
+		if pl := x.find("posList"); pl != nil {
+			texts = append(texts, pl.Text)
+		} else {
+			var collect func(*node)
+			collect = func(c *node) {
+				if c.XMLName.Local == "pos" {
+					texts = append(texts, c.Text)
+				}
+				for i := range c.Children {
+					collect(&c.Children[i])
+				}
+			}
+			collect(x)
+		}
+		for _, t := range texts {
+			for _, f := range strings.Fields(t) {
+				v, err := strconv.ParseFloat(f, 64)
+				if err != nil {
+					return nil, fmt.Errorf("coordinate %q is not a number", f)
+				}
+				nums = append(nums, v)
+			}
+		}
+		if dim < 2 || len(nums)%dim != 0 || len(nums) == 0 {
+			return nil, fmt.Errorf("%d coordinates are not %d-dimensional positions", len(nums), dim)
+		}
+		var pts []orb.Point
+		for i := 0; i+dim <= len(nums); i += dim {
+			a, b := nums[i], nums[i+1]
+			if north {
+				a, b = b, a
+			}
+			pts = append(pts, orb.Point{a, b})
+		}
+		return pts, nil
+	}
+	switch g.XMLName.Local {
+	case "Point":
+		pts, err := coords(g)
+		if err != nil || len(pts) != 1 {
+			return nil, 0, fmt.Errorf("point: %v", err)
+		}
+		return pts[0], srid, nil
+	case "MultiPoint":
+		pts, err := coords(g)
+		if err != nil {
+			return nil, 0, err
+		}
+		return orb.MultiPoint(pts), srid, nil
+	case "LineString", "Curve", "CompositeCurve", "MultiCurve", "MultiLineString":
+		var lines orb.MultiLineString
+		var walk func(*node) error
+		walk = func(c *node) error {
+			switch c.XMLName.Local {
+			case "LineString", "LineStringSegment":
+				pts, err := coords(c)
+				if err != nil {
+					return err
+				}
+				if len(pts) < 2 {
+					return errors.New("a line needs two positions")
+				}
+				lines = append(lines, orb.LineString(pts))
+				return nil
+			}
+			for i := range c.Children {
+				if err := walk(&c.Children[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := walk(g); err != nil {
+			return nil, 0, err
+		}
+		if len(lines) == 1 {
+			return lines[0], srid, nil
+		}
+		return lines, srid, nil
+	}
+	return nil, 0, fmt.Errorf("geometry %s not supported", g.XMLName.Local)
+}
+
+var anyGeometryNames = map[string]bool{"Point": true, "MultiPoint": true, "LineString": true, "Curve": true,
+	"CompositeCurve": true, "MultiCurve": true, "MultiLineString": true}
+
+func findAnyGeometry(n *node) *node {
+	for i := range n.Children {
+		c := &n.Children[i]
+		if geometryNames[c.XMLName.Local] || anyGeometryNames[c.XMLName.Local] {
+			return c
+		}
+		if f := findAnyGeometry(c); f != nil {
+			return f
+		}
+	}
+	return nil
+}

@@ -305,6 +305,7 @@ var loaders = map[loaderKey]loadFunc{
 	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
 	{KindPlan, FormatAPPGML}:       loadPlanAPP,
 	{KindParcels, FormatULDK}:      loadParcelsULDK,
+	{KindPlan, FormatINSPIRE}:      loadPlanINSPIRE,
 	{KindPermits, FormatRWDZ}:      loadPermitsRWDZ,
 	{KindPermits, FormatCityCSV}:   loadPermitsCity,
 	{KindAds, FormatGeoJSON}:       loadAdsGeoJSON,

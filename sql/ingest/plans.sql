@@ -72,7 +72,7 @@ WITH src AS (
            (attrs->>'min_bio_pct')::numeric AS min_bio_pct,
            coalesce(attrs->>'rules', '') AS rules,
            ST_Multi(geom) AS geom
-    FROM stage WHERE ok AND attrs->>'kind' <> 'boundary'
+    FROM stage WHERE ok AND attrs->>'kind' NOT IN ('boundary', 'regulation')
 ), del AS (
     DELETE FROM plan_zone z WHERE z.plan_id = $1 AND NOT EXISTS (SELECT 1 FROM src WHERE src.key = z.local_id)
     RETURNING 1
@@ -108,7 +108,7 @@ WHERE n.id = $1 AND o.namespace = n.namespace AND o.local_id = n.local_id AND o.
   AND o.version_id < n.version_id AND o.superseded_by IS DISTINCT FROM n.id
 
 -- name: count_areas
-SELECT count(*) FROM stage WHERE ok AND attrs->>'kind' <> 'boundary'
+SELECT count(*) FROM stage WHERE ok AND attrs->>'kind' NOT IN ('boundary', 'regulation')
 
 -- name: stage_act_boundary
 -- $1 namespace, $2 local id, $3 version, $4 SRID of the staged areas: the
@@ -139,3 +139,23 @@ d AS (DELETE FROM plan_document WHERE plan_id = (SELECT id FROM p))
 INSERT INTO plan_document (plan_id, kind, local_id, title, url)
 SELECT (SELECT id FROM p), x->>'kind', coalesce(x->>'local_id', ''), coalesce(x->>'title', ''), coalesce(x->>'url', '')
 FROM jsonb_array_elements($4::jsonb) x
+
+-- name: merge_regulations
+-- $1 namespace, $2 local id, $3 version, $4 terc, $5 batch. Returns
+-- inserted and updated supplementary regulations.
+WITH p AS (SELECT id FROM plan WHERE namespace = $1 AND local_id = $2 AND version_id = $3),
+src AS (SELECT key, attrs, geom FROM stage WHERE ok AND attrs->>'kind' = 'regulation'),
+del AS (DELETE FROM plan_regulation r WHERE r.plan_id = (SELECT id FROM p) AND NOT EXISTS (SELECT 1 FROM src WHERE src.key = r.local_id)),
+up AS (
+    INSERT INTO plan_regulation AS r (plan_id, terc, local_id, kind, name, nature, attrs, geom, batch_id)
+    SELECT (SELECT id FROM p), $4, key, coalesce(attrs->>'code', ''), coalesce(attrs->>'name', ''),
+           coalesce(attrs->>'nature', ''), attrs, geom, $5
+    FROM src
+    ON CONFLICT (plan_id, local_id) DO UPDATE
+        SET kind = EXCLUDED.kind, name = EXCLUDED.name, nature = EXCLUDED.nature, attrs = EXCLUDED.attrs,
+            geom = EXCLUDED.geom, batch_id = EXCLUDED.batch_id
+        WHERE (r.kind, r.name, r.nature, r.attrs, r.geom) IS DISTINCT FROM
+              (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.nature, EXCLUDED.attrs, EXCLUDED.geom)
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up

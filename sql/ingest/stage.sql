@@ -29,8 +29,8 @@ WHERE ok AND geom IS NOT NULL AND NOT d.valid
 ORDER BY line
 
 -- name: repair
--- $1: geometry dimension to keep (3 polygons, 2 lines, 1 points)
-UPDATE stage SET geom = ST_CollectionExtract(ST_MakeValid(geom), $1)
+-- $1: geometry dimension to keep (3 polygons, 2 lines, 1 points, 0 any)
+UPDATE stage SET geom = CASE WHEN $1 = 0 THEN ST_MakeValid(geom) ELSE ST_CollectionExtract(ST_MakeValid(geom), $1) END
 WHERE ok AND geom IS NOT NULL AND NOT ST_IsValid(geom)
 
 -- name: drop_invalid
