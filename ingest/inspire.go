@@ -143,7 +143,7 @@ func loadPlanINSPIRE(ctx context.Context, b *batch, r io.Reader) error {
 		case "OfficialDocumentation":
 			docs = append(docs, map[string]any{"kind": "dokument", "local_id": local,
 				"title": firstNonEmpty(strings.TrimSpace(n.find("legislationCitation").textOrEmpty()), local),
-				"url": codeOf(n.find("regulationText"))})
+				"url":   codeOf(n.find("regulationText"))})
 			return nil
 		default:
 			return bad(line, gid, n.XMLName.Local, fmt.Sprintf("feature type %s is not part of INSPIRE Planned Land Use", n.XMLName.Local))
