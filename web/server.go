@@ -198,3 +198,20 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	return nil
 }
+
+// Require answers 401 to anonymous callers and 403 to staff below the
+// audience, before the handler runs: the one place routes state who may
+// call them (the policy itself is package access's).
+func Require(a access.Audience, h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s := Subject(c)
+		if s.CanSee(a) {
+			return h(c)
+		}
+		if !s.Staff() {
+			c.Set("WWW-Authenticate", `Bearer realm="lad"`)
+			return fiber.NewError(fiber.StatusUnauthorized, "sign in first")
+		}
+		return fiber.NewError(fiber.StatusForbidden, "your role may not do this")
+	}
+}

@@ -288,3 +288,42 @@ func tilePath(layers string, z int, lon, lat float64) string {
 	y := int((1 - math.Log(math.Tan(latR)+1/math.Cos(latR))/math.Pi) / 2 * n)
 	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layers, z, x, y)
 }
+
+func TestIngestCommand(t *testing.T) {
+	bin := buildLad(t)
+	data := dataDir(t)
+	run := func(args ...string) (string, int) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "LAD_DATA="+data, "DATABASE_URL=")
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	out, code := run("ingest", "parcels", "../../ingest/testdata/ozarow/parcels_uldk_slice_epsg2180.geojson")
+	if code != 0 || !strings.Contains(out, "inserted 21") {
+		t.Fatalf("clean file: exit %d\n%s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "zle.geojson")
+	os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"x","properties":{"teryt":"brak"},"geometry":{"type":"Point","coordinates":[17,51]}}]}`), 0o644)
+	out, code = run("ingest", "parcels", bad)
+	if code != 3 || !strings.Contains(out, "zle.geojson") || !strings.Contains(out, "feature x") {
+		t.Fatalf("file with a defect: exit %d\n%s", code, out)
+	}
+	out, code = run("ingest", "parcels", "--dry-run", "../../ingest/testdata/ozarow/parcels_uldk_slice_wgs84.geojson")
+	if code != 0 || !strings.Contains(out, "dry-run") {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	out, code = run("ingest", "log")
+	if code != 0 || !strings.Contains(out, "parcels_uldk_slice_epsg2180.geojson") || !strings.Contains(out, "zle.geojson") {
+		t.Fatalf("log: exit %d\n%s", code, out)
+	}
+	out, code = run("ingest", "log", "--batch", "2")
+	if code != 0 || !strings.Contains(out, "no TERYT parcel id") && !strings.Contains(out, "parcel id") {
+		t.Fatalf("batch log: exit %d\n%s", code, out)
+	}
+}

@@ -70,5 +70,5 @@ with the private database cluster.`,
 // modules lists the features mounted on the HTTP server after the tiles,
 // in order.
 func modules(e *env) []web.Module {
-	return []web.Module{web.NewAPI(e.db.Pool, e.log), web.App{}}
+	return []web.Module{web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
 }
