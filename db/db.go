@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -80,8 +81,15 @@ func NewPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 	}
 	if maxConns > 0 {
 		pcfg.MaxConns = maxConns
+	} else if pcfg.MaxConns < 16 && !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (4 on small machines) starves concurrent tile
+		// requests; PostgreSQL is the bottleneck, give it enough work.
+		pcfg.MaxConns = 16
 	}
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "lad"
+	// Tile and query statements are prepared once per connection; a generic
+	// plan for them ignores where the tile is, so plan each execution.
+	pcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pcfg.AfterConnect = registerGeom
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {

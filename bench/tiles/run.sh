@@ -19,6 +19,7 @@ PSQL="psql -XAtq -h $DATA/pg -U postgres -d lad"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+pkill -f "$DATA/ceiling" 2>/dev/null || true
 
 serve() { # $1: cache MB
   bin/lad serve --addr 127.0.0.1:$PORT --tile-cache-mb "$1" >"$DATA/serve.log" 2>&1 &
@@ -79,8 +80,9 @@ for z in 10 12 14 16; do
   R[c8_$z]=$(row cached 8 "http://127.0.0.1:$PORT" "$DATA/list_$z.txt")
   R[c64_$z]=$(row cached 64 "http://127.0.0.1:$PORT" "$DATA/list_$z.txt")
 done
-cat "$DATA"/list_*.txt >"$DATA/list_all.txt"
-go run ./bench/tiles/ceiling -from "http://127.0.0.1:$PORT" -list "$DATA/list_all.txt" -addr 127.0.0.1:$CEIL >/dev/null 2>&1 &
+cat "$DATA"/list_1?.txt >"$DATA/all_tiles.txt"
+go build -o "$DATA/ceiling" ./bench/tiles/ceiling
+"$DATA/ceiling" -from "http://127.0.0.1:$PORT" -list "$DATA/all_tiles.txt" -addr 127.0.0.1:$CEIL >/dev/null 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$CEIL$(head -1 "$DATA/list_16.txt")" -o /dev/null && break; sleep 0.5; done
 for z in 10 12 14 16; do

@@ -9,6 +9,8 @@ import (
 
 	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/layers"
+	"github.com/ladgis/lad/ogc"
+	"github.com/ladgis/lad/place"
 	"github.com/ladgis/lad/tiles"
 	"github.com/ladgis/lad/web"
 )
@@ -58,7 +60,7 @@ with the private database cluster.`,
 			go ts.Listen(c.Context, e.db.URL, nil)
 			srv := web.New(web.Config{Addr: addr, RequestTimeout: c.Duration("request-timeout")}, e.log,
 				func(ctx2 context.Context) error { return db.CheckReady(ctx2, e.db.Pool) },
-				append([]web.Module{ts}, modules(e)...)...)
+				append([]web.Module{ts, ogc.New(e.db.Pool, cat, e.log)}, modules(e)...)...)
 			srv.Registry().MustRegister(ts.Collectors()...)
 			e.log.Info("ład is serving", "url", "http://"+addr+"/")
 			fmt.Printf("ład: open http://%s/ (Ctrl-C stops)\n", addr)
@@ -70,5 +72,5 @@ with the private database cluster.`,
 // modules lists the features mounted on the HTTP server after the tiles,
 // in order.
 func modules(e *env) []web.Module {
-	return []web.Module{web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
+	return []web.Module{place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
 }

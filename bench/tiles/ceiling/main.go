@@ -24,20 +24,27 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The same bytes ład sends to a client asking for gzip (wrk does):
+	// fetched raw, served with the same Content-Encoding.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	tiles := map[string][]byte{}
+	enc := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		p := strings.TrimSpace(sc.Text())
 		if p == "" {
 			continue
 		}
-		resp, err := http.Get(*from + p)
+		req, _ := http.NewRequest("GET", *from+p, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := client.Do(req)
 		if err != nil {
 			log.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		tiles[p] = b
+		enc[p] = resp.Header.Get("Content-Encoding")
 	}
 	fmt.Printf("ceiling: %d tiles in memory, serving on %s\n", len(tiles), *addr)
 	log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +54,9 @@ func main() {
 			return
 		}
 		w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
+		if e := enc[r.URL.Path]; e != "" {
+			w.Header().Set("Content-Encoding", e)
+		}
 		w.Write(b)
 	})))
 }

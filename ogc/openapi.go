@@ -1,0 +1,54 @@
+package ogc
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ladgis/lad/web"
+)
+
+// openAPI describes the API as OpenAPI 3.0, with one items path per
+// collection the caller may see (so that tools list exactly those).
+func (s *Server) openAPI(c *fiber.Ctx) error {
+	str := map[string]any{"type": "string"}
+	param := func(name, in, desc string, schema map[string]any, required bool) map[string]any {
+		return map[string]any{"name": name, "in": in, "description": desc, "required": required, "schema": schema}
+	}
+	ok := func(desc, ct string) map[string]any {
+		return map[string]any{"200": map[string]any{"description": desc, "content": map[string]any{ct: map[string]any{"schema": map[string]any{"type": "object"}}}},
+			"400": map[string]any{"description": "bad request"}, "404": map[string]any{"description": "not found"}}
+	}
+	paths := map[string]any{
+		"/":            map[string]any{"get": map[string]any{"summary": "landing page", "operationId": "getLandingPage", "responses": ok("landing page", "application/json")}},
+		"/conformance": map[string]any{"get": map[string]any{"summary": "conformance classes", "operationId": "getConformance", "responses": ok("conformance", "application/json")}},
+		"/api":         map[string]any{"get": map[string]any{"summary": "this document", "operationId": "getAPI", "responses": ok("OpenAPI document", "application/json")}},
+		"/collections": map[string]any{"get": map[string]any{"summary": "collections", "operationId": "getCollections", "responses": ok("collections", "application/json")}},
+	}
+	for _, l := range s.cat.Visible(web.Subject(c)) {
+		params := []any{
+			param("limit", "query", "page size", map[string]any{"type": "integer", "minimum": 1, "maximum": l.Limits.Max, "default": l.Limits.Default}, false),
+			param("bbox", "query", "minx,miny,maxx,maxy (in bbox-crs, default CRS84)", map[string]any{"type": "array", "items": map[string]any{"type": "number"}, "minItems": 4, "maxItems": 4}, false),
+			param("bbox-crs", "query", "CRS of bbox", str, false),
+			param("crs", "query", "CRS of the output", map[string]any{"type": "string", "enum": crsList}, false),
+			param("datetime", "query", "instant or interval on the collection's time attribute", str, false),
+			param("properties", "query", "properties to return", str, false),
+			param("after", "query", "keyset paging cursor (from the next link)", str, false),
+		}
+		for _, a := range l.Attributes {
+			if a.Queryable {
+				params = append(params, param(a.Name, "query", a.Title.EN, str, false))
+			}
+		}
+		paths["/collections/"+l.ID] = map[string]any{"get": map[string]any{"summary": l.Title.EN, "operationId": "describe_" + l.ID, "responses": ok("collection", "application/json")}}
+		paths["/collections/"+l.ID+"/queryables"] = map[string]any{"get": map[string]any{"summary": "queryables of " + l.ID, "operationId": "queryables_" + l.ID, "responses": ok("queryables", "application/schema+json")}}
+		paths["/collections/"+l.ID+"/items"] = map[string]any{"get": map[string]any{"summary": "features of " + l.ID, "operationId": "items_" + l.ID, "parameters": params, "responses": ok("features", geojsonCT)}}
+		paths["/collections/"+l.ID+"/items/{featureId}"] = map[string]any{"get": map[string]any{"summary": "one feature of " + l.ID, "operationId": "item_" + l.ID,
+			"parameters": []any{param("featureId", "path", "feature id", str, true), param("crs", "query", "CRS of the output", str, false)}, "responses": ok("feature", geojsonCT)}}
+	}
+	c.Set("Content-Type", "application/vnd.oai.openapi+json;version=3.0")
+	return c.JSON(map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]any{"title": "ład – OGC API Features", "version": "1.0.0", "description": "Spatial plans, permits and advertising of Polish municipalities."},
+		"servers": []any{map[string]any{"url": base(c)}},
+		"paths":   paths,
+	})
+}
