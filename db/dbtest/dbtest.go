@@ -5,6 +5,7 @@ package dbtest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -29,6 +30,13 @@ var (
 // Main starts the cluster, migrates the template database, runs the tests
 // and stops the cluster. Use it from TestMain: os.Exit(dbtest.Main(m)).
 func Main(m *testing.M) int {
+	// Fuzzing runs the test binary again as worker processes that only
+	// fuzz: they need no database, and starting a cluster in each would
+	// leave the fuzzer almost no time.
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		return m.Run()
+	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "ladtest")
 	if err != nil {

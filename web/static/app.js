@@ -17,7 +17,8 @@ const T = {
     sent: "Dziękujemy. Numer potwierdzenia:", privacy: "Dane osobowe służą wyłącznie rozpatrzeniu uwagi i nie są publikowane (RODO).",
     answers: "Rozstrzygnięcia uwag", answer: { accepted: "uwzględniona", partly: "uwzględniona częściowo", rejected: "nieuwzględniona" },
     none: "Brak.", lang: "English", langShort: "EN", required: "Wypełnij pola: imię i nazwisko, adres i treść uwagi.",
-    yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", permitsPeriod: "Pozwolenia wydane w okresie",
+    yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", applies: "Co tu obowiązuje", parcel: "Działka",
+    report: "wypis (do druku)", noPlan: "Brak obowiązującego planu miejscowego.", pog: "Plan ogólny", landscape: "Uchwała krajobrazowa", permitsPeriod: "Pozwolenia wydane w okresie",
   },
   en: {
     skip: "Skip to panel", modes: "Mode", map: "Map", "mode.planner": "Planning", "mode.field": "Field inspection",
@@ -32,7 +33,8 @@ const T = {
     sent: "Thank you. Receipt number:", privacy: "Personal data serve only to consider the comment and are never published (GDPR).",
     answers: "Answers to comments", answer: { accepted: "accepted", partly: "partly accepted", rejected: "rejected" },
     none: "None.", lang: "Polski", langShort: "PL", required: "Fill in: full name, address and your comment.",
-    yes: "yes", no: "no", from: "from", showOnMap: "Show on map", permitsPeriod: "Permits issued between",
+    yes: "yes", no: "no", from: "from", showOnMap: "Show on map", applies: "What applies here", parcel: "Parcel",
+    report: "printable extract", noPlan: "No local plan in force.", pog: "General plan", landscape: "Landscape resolution", permitsPeriod: "Permits issued between",
   },
 };
 
@@ -187,7 +189,30 @@ function showFeatures(e) {
     body.append(el("h4", {}, title(l.title)), el("table", {}, rows));
   }
   if (!body.childElementCount) body.append(t("noFeatures"));
-  new maplibregl.Popup({ maxWidth: "360px" }).setLngLat(e.lngLat).setDOMContent(body).addTo(state.map);
+  const applies = el("div", { class: "applies", "aria-live": "polite" }, t("loading"));
+  body.prepend(applies);
+  new maplibregl.Popup({ maxWidth: "380px" }).setLngLat(e.lngLat).setDOMContent(body).addTo(state.map);
+  whatApplies(e.lngLat, applies);
+}
+
+// "What applies here": the parcel under the click, plans, zones, rules.
+async function whatApplies(ll, box) {
+  try {
+    const r = await getJSON(`/api/place?lon=${ll.lng.toFixed(6)}&lat=${ll.lat.toFixed(6)}`);
+    const a = r.applies;
+    const parts = [el("h4", {}, t("applies"))];
+    if (r.parcel) {
+      parts.push(el("div", {}, `${t("parcel")}: ${r.parcel.teryt} (${r.parcel.area_m2} m²) `,
+        el("a", { href: `/report/parcel/${encodeURIComponent(r.parcel.teryt)}`, target: "_blank", rel: "noopener" }, t("report"))));
+    }
+    for (const d of a.designations) {
+      parts.push(el("div", {}, `${d.designation} – ${d.meaning || d.symbol}${d.share_pct != null ? ` (${d.share_pct}%)` : ""}; ${d.plan.title}`));
+    }
+    if (!a.designations.length) parts.push(el("div", {}, t("noPlan")));
+    if (a.pog_zone) parts.push(el("div", {}, `${t("pog")}: ${a.pog_zone.designation} – ${a.pog_zone.meaning || a.pog_zone.symbol}${a.in_ouz ? " · OUZ" : ""}`));
+    if (a.landscape_zone) parts.push(el("div", {}, `${t("landscape")}: ${a.landscape_zone.name}`));
+    box.replaceChildren(...parts);
+  } catch (err) { box.textContent = err.message; }
 }
 
 async function find(q) {

@@ -61,6 +61,14 @@ async function idle(page) {
   await page.getByRole("checkbox", { name: "Pozwolenia, zgłoszenia i decyzje WZ" }).uncheck();
   await idle(page);
   report("planner toggles permits off", (await rendered(page, "permits")) === 0, {});
+  // A click tells what applies at the place: parcel, plan, zones.
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForSelector(".applies h4", { timeout: 15000 });
+  const applies = await page.locator(".applies").textContent();
+  report("click shows what applies here", applies.includes("Co tu obowiązuje") && /Działka: \d{6}_\d\.\d{4}\./.test(applies), applies);
+  await page.screenshot({ path: `${out}/planner-popup.png` });
+  await page.keyboard.press("Escape");
   await axe(page, "planner");
   await page.screenshot({ path: `${out}/planner.png` });
   report("planner has no script errors", errors.length === 0, errors);
