@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ladgis/lad/analysis"
 	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/ogc"
@@ -72,5 +73,5 @@ with the private database cluster.`,
 // modules lists the features mounted on the HTTP server after the tiles,
 // in order.
 func modules(e *env) []web.Module {
-	return []web.Module{place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
+	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
 }

@@ -6,17 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func analyzeCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "analyze",
-		Usage:     "run an analysis (plan coverage, permit conformity…) and print its table",
-		ArgsUsage: "NAME",
-		Action: func(c *cli.Context) error {
-			return errors.New("analyze: not built yet")
-		},
-	}
-}
-
 func userCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "user",

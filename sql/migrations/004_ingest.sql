@@ -14,16 +14,25 @@ ALTER TABLE ingest_rejection ADD COLUMN severity text NOT NULL DEFAULT 'error'
 CREATE FUNCTION lad_locate_permits() RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
+    linked bigint[];
 BEGIN
-    UPDATE permit_parcel pp SET parcel_id = p.id
-    FROM parcel p
-    WHERE pp.parcel_id IS NULL AND p.teryt = pp.parcel_teryt;
+    -- Link rows whose parcel is now known; remember which permits changed.
+    WITH l AS (
+        UPDATE permit_parcel pp SET parcel_id = p.id
+        FROM parcel p
+        WHERE pp.parcel_id IS NULL AND p.teryt = pp.parcel_teryt
+        RETURNING pp.permit_id
+    )
+    SELECT coalesce(array_agg(DISTINCT permit_id), '{}') INTO linked FROM l;
 
+    -- Place those permits, and any still unplaced, on a point of their
+    -- parcels (ST_Collect, not a costly union).
     WITH located AS (
-        SELECT pp.permit_id, ST_PointOnSurface(ST_Union(p.geom)) AS g
+        SELECT pp.permit_id, ST_PointOnSurface(ST_Collect(p.geom)) AS g
         FROM permit_parcel pp JOIN parcel p ON p.id = pp.parcel_id
         JOIN permit pm ON pm.id = pp.permit_id
         WHERE pm.location_source IN ('none', 'parcel')
+          AND (pm.id = ANY (linked) OR pm.location_source = 'none')
         GROUP BY pp.permit_id
     )
     UPDATE permit pm SET geom = l.g, location_source = 'parcel', location_note = '', updated_at = now()
