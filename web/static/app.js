@@ -173,6 +173,13 @@ function periodFilter(l) {
   return el("div", { class: "opacity" }, from, to);
 }
 
+// show formats a value for people: numbers with at most two decimals in
+// the interface language's style.
+function show(v) {
+  if (typeof v === "number" && !Number.isInteger(v)) return v.toLocaleString(state.lang, { maximumFractionDigits: 2 });
+  return String(v);
+}
+
 function showFeatures(e) {
   const feats = state.map.queryRenderedFeatures(e.point).filter((f) => f.layer.metadata && f.layer.metadata["lad:layer"]);
   const seen = new Set();
@@ -185,7 +192,7 @@ function showFeatures(e) {
     const l = state.catalogue.find((x) => x.id === id);
     if (!l) continue;
     const rows = (l.attributes || []).filter((a) => f.properties[a.name] !== undefined && f.properties[a.name] !== "")
-      .map((a) => el("tr", {}, el("td", {}, title(a.title)), el("td", {}, String(f.properties[a.name]))));
+      .map((a) => el("tr", {}, el("td", {}, title(a.title)), el("td", {}, show(f.properties[a.name]))));
     body.append(el("h4", {}, title(l.title)), el("table", {}, rows));
   }
   if (!body.childElementCount) body.append(t("noFeatures"));

@@ -61,7 +61,15 @@ async function idle(page) {
   await page.getByRole("checkbox", { name: "Pozwolenia, zgłoszenia i decyzje WZ" }).uncheck();
   await idle(page);
   report("planner toggles permits off", (await rendered(page, "permits")) === 0, {});
-  // A click tells what applies at the place: parcel, plan, zones.
+  // A click on a parcel tells what applies there: parcel, plan, zones.
+  const centre = await page.evaluate(async () => {
+    const r = await fetch("/ogc/collections/parcels/items?limit=1");
+    const ring = (await r.json()).features[0].geometry.coordinates[0][0];
+    const n = ring.length - 1;
+    return [ring.slice(0, n).reduce((a, p) => a + p[0], 0) / n, ring.slice(0, n).reduce((a, p) => a + p[1], 0) / n];
+  });
+  await page.evaluate((c) => window.ladMap.jumpTo({ center: c, zoom: 17 }), centre);
+  await idle(page);
   const box = await page.locator("#map").boundingBox();
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await page.waitForSelector(".applies h4", { timeout: 15000 });
