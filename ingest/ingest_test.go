@@ -77,7 +77,7 @@ func TestWGS84AndPL2000Agree(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The wgs84 file was made by PROJ from the 2177 one; compare areas.
-	if _, err := in.File(ctx, KindDistricts, "/work/shared/data/real/wroclaw-districts/wroclaw_osiedla_2016_wgs84.geojson",
+	if _, err := in.File(ctx, KindDistricts, "testdata/wroclaw-districts/wroclaw_osiedla_2016_wgs84.geojson",
 		Options{TERC: "0264011", Mapping: map[string]string{"kind": "osiedle-wgs84"}}); err != nil {
 		t.Fatal(err)
 	}
