@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -89,22 +88,14 @@ func loadLandscapeZones(ctx context.Context, b *batch, gr *GeoJSONReader, raw js
 	if err != nil {
 		return err
 	}
-	for {
-		f, err := gr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read GeoJSON: %w", err)
-		}
-		b.report.Read++
+	if err := b.eachFeature(gr, func(f *Feature) error {
 		code := strings.TrimSpace(prop(f.Properties, b.opts.Mapping, "code", "code", "kod", "strefa"))
 		name := strings.TrimSpace(prop(f.Properties, b.opts.Mapping, "name", "name", "nazwa"))
 		if code == "" || name == "" {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "code", Reason: "a zone needs its code and name"}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		var rules []map[string]any
 		if rr, ok := f.Properties["rules"].([]any); ok {
@@ -135,12 +126,15 @@ func loadLandscapeZones(ctx context.Context, b *batch, gr *GeoJSONReader, raw js
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		attrs := map[string]any{"name": name, "description": prop(f.Properties, b.opts.Mapping, "description", "description", "opis"), "rules": rules}
 		if err := st.add(ctx, []any{f.Index, f.ID, code, wkbBytes, attrs}); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := st.finish(ctx, gr.SRID(), 3); err != nil {
 		return err
@@ -228,15 +222,7 @@ func loadCarrierFeatures(ctx context.Context, b *batch, gr *GeoJSONReader) error
 	if err != nil {
 		return err
 	}
-	for {
-		f, err := gr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read GeoJSON: %w", err)
-		}
-		b.report.Read++
+	if err := b.eachFeature(gr, func(f *Feature) error {
 		attrs, inv, problems := carrierAttrs(func(k string) string { return prop(f.Properties, b.opts.Mapping, k, k) }, b.opts.TERC)
 		if f.GeomErr == nil {
 			if _, ok := f.Geometry.(orb.Point); !ok {
@@ -249,7 +235,7 @@ func loadCarrierFeatures(ctx context.Context, b *batch, gr *GeoJSONReader) error
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Reason: strings.Join(problems, "; ")}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		w, err := encodeWKB(f.Geometry)
 		if err != nil {
@@ -258,6 +244,9 @@ func loadCarrierFeatures(ctx context.Context, b *batch, gr *GeoJSONReader) error
 		if err := st.add(ctx, []any{f.Index, f.ID, inv, w, attrs}); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	return mergeCarriers(ctx, b, st, gr.SRID())
 }
@@ -366,18 +355,7 @@ func loadCarrierCSV(ctx context.Context, b *batch, cr *CSVReader) error {
 		return err
 	}
 	srid := 0
-	for {
-		rec, line, err := cr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		b.report.Read++
-		if err != nil {
-			if err := b.reject(ctx, Rejection{Line: line, Reason: err.Error()}); err != nil {
-				return err
-			}
-			continue
-		}
+	if err := b.eachRow(ctx, cr.Next, func(rec map[string]string, line int) error {
 		attrs, inv, problems := carrierAttrs(func(k string) string { return rec[k] }, b.opts.TERC)
 		w, s, reason := pointFrom(rec, b.opts.SRID)
 		if reason != "" {
@@ -390,12 +368,15 @@ func loadCarrierCSV(ctx context.Context, b *batch, cr *CSVReader) error {
 			if err := b.reject(ctx, Rejection{Line: line, FeatureID: inv, Reason: strings.Join(problems, "; ")}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		srid = s
 		if err := st.add(ctx, []any{line, inv, inv, w, attrs}); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if srid == 0 {
 		srid = 4326
@@ -408,18 +389,7 @@ func loadInspections(ctx context.Context, b *batch, next func() (map[string]stri
 	if err != nil {
 		return err
 	}
-	for {
-		rec, line, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		b.report.Read++
-		if err != nil {
-			if err := b.reject(ctx, Rejection{Line: line, Reason: err.Error()}); err != nil {
-				return err
-			}
-			continue
-		}
+	if err := b.eachRow(ctx, next, func(rec map[string]string, line int) error {
 		var problems []string
 		id := strings.ToLower(rec["id"])
 		if !uuidRe.MatchString(id) {
@@ -461,15 +431,9 @@ func loadInspections(ctx context.Context, b *batch, next func() (map[string]stri
 				w = pw
 			}
 		}
-		if len(problems) > 0 {
-			if err := b.reject(ctx, Rejection{Line: line, FeatureID: rec["id"], Reason: strings.Join(problems, "; ")}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := st.add(ctx, []any{line, id, id, w, attrs}); err != nil {
-			return err
-		}
+		return st.keep(ctx, line, rec["id"], problems, []any{line, id, id, w, attrs})
+	}); err != nil {
+		return err
 	}
 	if err := st.finish(ctx, 4326, 1); err != nil {
 		return err
@@ -505,18 +469,7 @@ func loadEnforcement(ctx context.Context, b *batch, cr *CSVReader) error {
 	if err != nil {
 		return err
 	}
-	for {
-		rec, line, err := cr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		b.report.Read++
-		if err != nil {
-			if err := b.reject(ctx, Rejection{Line: line, Reason: err.Error()}); err != nil {
-				return err
-			}
-			continue
-		}
+	if err := b.eachRow(ctx, cr.Next, func(rec map[string]string, line int) error {
 		var problems []string
 		attrs := map[string]any{"inventory_no": rec["inventory_no"], "notes": rec["notes"], "terc": b.opts.TERC}
 		var rules []string
@@ -542,15 +495,9 @@ func loadEnforcement(ctx context.Context, b *batch, cr *CSVReader) error {
 		if rec["case_no"] == "" || attrs["found_on"] == nil {
 			problems = append(problems, "case_no and found_on are required")
 		}
-		if len(problems) > 0 {
-			if err := b.reject(ctx, Rejection{Line: line, FeatureID: rec["case_no"], Reason: strings.Join(problems, "; ")}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := st.add(ctx, []any{line, rec["case_no"], rec["case_no"], nil, attrs}); err != nil {
-			return err
-		}
+		return st.keep(ctx, line, rec["case_no"], problems, []any{line, rec["case_no"], rec["case_no"], nil, attrs})
+	}); err != nil {
+		return err
 	}
 	if err := st.finish(ctx, 2180, 1); err != nil {
 		return err
@@ -577,18 +524,7 @@ func loadPenalties(ctx context.Context, b *batch, cr *CSVReader) error {
 		return err
 	}
 	st.allowRepeatedKeys = true
-	for {
-		rec, line, err := cr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		b.report.Read++
-		if err != nil {
-			if err := b.reject(ctx, Rejection{Line: line, Reason: err.Error()}); err != nil {
-				return err
-			}
-			continue
-		}
+	if err := b.eachRow(ctx, cr.Next, func(rec map[string]string, line int) error {
 		var problems []string
 		attrs := map[string]any{}
 		d, err := parseDate(rec["decided_on"])
@@ -609,15 +545,9 @@ func loadPenalties(ctx context.Context, b *batch, cr *CSVReader) error {
 		if attrs["daily_pln"] == nil {
 			problems = append(problems, "daily_pln is required")
 		}
-		if len(problems) > 0 {
-			if err := b.reject(ctx, Rejection{Line: line, FeatureID: rec["case_no"], Reason: strings.Join(problems, "; ")}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := st.add(ctx, []any{line, rec["case_no"], rec["case_no"], nil, attrs}); err != nil {
-			return err
-		}
+		return st.keep(ctx, line, rec["case_no"], problems, []any{line, rec["case_no"], rec["case_no"], nil, attrs})
+	}); err != nil {
+		return err
 	}
 	if err := st.finish(ctx, 2180, 1); err != nil {
 		return err

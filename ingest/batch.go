@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -215,4 +216,44 @@ func unzipSingle(rs io.ReadSeeker, size int64, name string) (io.ReadSeeker, stri
 func sortedStrings(s []string) []string {
 	sort.Strings(s)
 	return s
+}
+
+// eachFeature reads every feature of a GeoJSON stream, counts it as read
+// and hands it to fn; a broken file structure ends the batch.
+func (b *batch) eachFeature(gr *GeoJSONReader, fn func(f *Feature) error) error {
+	for {
+		f, err := gr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read GeoJSON: %w", err)
+		}
+		b.report.Read++
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+}
+
+// eachRow reads every record (CSV row or JSON object) from next, counts it
+// as read and hands it to fn; an unreadable record is rejected with its line
+// and reading goes on.
+func (b *batch) eachRow(ctx context.Context, next func() (map[string]string, int, error), fn func(rec map[string]string, line int) error) error {
+	for {
+		rec, line, err := next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		b.report.Read++
+		if err != nil {
+			if err := b.reject(ctx, Rejection{Line: line, Reason: err.Error()}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(rec, line); err != nil {
+			return err
+		}
+	}
 }

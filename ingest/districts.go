@@ -34,21 +34,13 @@ func loadDistrictsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 		return err
 	}
 	gr := NewGeoJSONReader(r, b.opts.SRID)
-	for {
-		f, err := gr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read GeoJSON: %w", err)
-		}
-		b.report.Read++
+	if err := b.eachFeature(gr, func(f *Feature) error {
 		name := strings.TrimSpace(prop(f.Properties, b.opts.Mapping, "name", "name", "nazwa", "NAZWA", "NAZWAOSIED", "Nazwa"))
 		if name == "" {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "name", Reason: "district has no name"}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		attrs := map[string]any{"code": prop(f.Properties, b.opts.Mapping, "code", "code", "kod", "REJON", "teryt")}
 		if pop := prop(f.Properties, b.opts.Mapping, "population", "population", "ludnosc", "SUMA"); pop != "" {
@@ -57,7 +49,7 @@ func loadDistrictsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 				if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "population", Reason: fmt.Sprintf("population %q is not a number", pop)}); err != nil {
 					return err
 				}
-				continue
+				return nil
 			}
 			attrs["population"] = int(v)
 		}
@@ -66,11 +58,14 @@ func loadDistrictsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		if err := st.add(ctx, []any{f.Index, f.ID, name, wkbBytes, attrs}); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := st.finish(ctx, gr.SRID(), 3); err != nil {
 		return err

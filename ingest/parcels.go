@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -30,39 +31,34 @@ func loadParcelsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 		return err
 	}
 	gr := NewGeoJSONReader(r, b.opts.SRID)
-	for {
-		f, err := gr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read GeoJSON: %w", err)
-		}
-		b.report.Read++
+	if err := b.eachFeature(gr, func(f *Feature) error {
 		id, err := parcelIDOf(f.Properties, b.opts.Mapping)
 		if err != nil {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "teryt", Reason: err.Error()}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		if b.opts.TERC != "" && id.TERC() != b.opts.TERC {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "teryt",
 				Reason: fmt.Sprintf("parcel %s lies in municipality %s, not in %s given for this batch", id, id.TERC(), b.opts.TERC)}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		wkbBytes, reason := polygonWKB(f)
 		if reason != "" {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		if err := st.add(ctx, []any{f.Index, f.ID, id.String(), wkbBytes, nil}); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	return mergeParcels(ctx, b, st, gr.SRID())
 }
@@ -155,6 +151,14 @@ func (s *stage) flush(ctx context.Context) error {
 	}
 	s.rows = s.rows[:0]
 	return nil
+}
+
+// keep stages a record, or rejects it with its problems joined.
+func (s *stage) keep(ctx context.Context, line int, fid string, problems []string, row []any) error {
+	if len(problems) > 0 {
+		return s.b.reject(ctx, Rejection{Line: line, FeatureID: fid, Reason: strings.Join(problems, "; ")})
+	}
+	return s.add(ctx, row)
 }
 
 // finish flushes, then validates the staged geometries (dim: 3 polygons,

@@ -162,15 +162,7 @@ func loadPlanGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	for {
-		f, err := gr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read GeoJSON: %w", err)
-		}
-		b.report.Read++
+	if err := b.eachFeature(gr, func(f *Feature) error {
 		attrs, key, problems := zoneAttrs(f, b.opts.Mapping, defaultKind)
 		for _, p := range problems {
 			if err := b.reject(ctx, p); err != nil {
@@ -178,18 +170,21 @@ func loadPlanGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 			}
 		}
 		if len(problems) > 0 {
-			continue
+			return nil
 		}
 		wkbBytes, reason := polygonWKB(f)
 		if reason != "" {
 			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		if err := st.add(ctx, []any{f.Index, f.ID, key, wkbBytes, attrs}); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := st.finish(ctx, gr.SRID(), 3); err != nil {
 		return err
