@@ -73,6 +73,7 @@ func (s *Server) Routes(r fiber.Router) {
 	r.Get("/ogc/collections/:id/queryables", s.queryables)
 	r.Get("/ogc/collections/:id/items", s.items)
 	r.Get("/ogc/collections/:id/items/:fid", s.item)
+	r.Get("/ogc/collections/:id/download", s.download)
 }
 
 func base(c *fiber.Ctx) string { return c.Protocol() + "://" + c.Hostname() + "/ogc" }
@@ -125,8 +126,13 @@ func (s *Server) conformance(c *fiber.Ctx) error {
 	return s.respond(c, fiber.Map{"conformsTo": conformsTo}, "Conformance", nil)
 }
 
-func (s *Server) collectionDoc(c *fiber.Ctx, l *layers.Layer, ext [4]float64) fiber.Map {
+func (s *Server) collectionDoc(c *fiber.Ctx, l *layers.Layer, ext [4]float64, withSources bool) fiber.Map {
 	b := base(c) + "/collections/" + l.ID
+	// Sources read the layer's tables: only for one collection, not the list.
+	var sources []fiber.Map
+	if withSources {
+		sources = s.sources(c.UserContext(), l)
+	}
 	return fiber.Map{
 		"id": l.ID, "title": l.Title.PL, "description": l.Title.EN,
 		"extent":      fiber.Map{"spatial": fiber.Map{"bbox": [][4]float64{ext}, "crs": crs84}},
@@ -140,8 +146,40 @@ func (s *Server) collectionDoc(c *fiber.Ctx, l *layers.Layer, ext [4]float64) fi
 			{b + "/items", "items", geojsonCT, "features"},
 			{b + "/items?f=html", "items", "text/html", "features as HTML"},
 			{b + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "queryables"},
+			{b + "/download?f=geojson", "enclosure", geojsonCT, "the whole collection (GeoJSON)"},
+			{b + "/download?f=csv", "enclosure", "text/csv", "the whole collection (CSV)"},
 		},
+		"sources": sources,
 	}
+}
+
+// sources lists the ingest batches that brought the rows of the layer's
+// tables: what a downloader needs to cite and to judge timeliness.
+func (s *Server) sources(ctx context.Context, l *layers.Layer) []fiber.Map {
+	out := []fiber.Map{}
+	for _, t := range l.Source.Reads {
+		// Table names come from the catalogue; the query is the same for
+		// every table that has a batch_id column.
+		var has bool
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = 'batch_id')`, t).Scan(&has); err != nil || !has {
+			continue
+		}
+		rows, err := s.pool.Query(ctx, `SELECT b.id, b.source_name, b.kind, b.finished_at FROM ingest_batch b
+			WHERE b.status = 'committed' AND b.id IN (SELECT DISTINCT batch_id FROM `+pgx.Identifier{t}.Sanitize()+`) ORDER BY b.id DESC LIMIT 50`)
+		if err != nil {
+			continue
+		}
+		for rows.Next() {
+			var id int64
+			var name, kind string
+			var at *time.Time
+			if rows.Scan(&id, &name, &kind, &at) == nil {
+				out = append(out, fiber.Map{"batch": id, "source": name, "kind": kind, "loaded_at": at})
+			}
+		}
+		rows.Close()
+	}
+	return out
 }
 
 func firstNonEmpty(a ...string) string {
@@ -167,7 +205,7 @@ func (s *Server) collections(c *fiber.Ctx) error {
 	ext := s.extent(c.UserContext())
 	var cols []fiber.Map
 	for _, l := range s.cat.Visible(web.Subject(c)) {
-		cols = append(cols, s.collectionDoc(c, l, ext))
+		cols = append(cols, s.collectionDoc(c, l, ext, false))
 	}
 	b := base(c) + "/collections"
 	return s.respond(c, fiber.Map{"collections": cols, "crs": crsList,
@@ -187,7 +225,7 @@ func (s *Server) collection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(c, s.collectionDoc(c, l, s.extent(c.UserContext())), l.Title.PL, nil)
+	return s.respond(c, s.collectionDoc(c, l, s.extent(c.UserContext()), true), l.Title.PL, nil)
 }
 
 func (s *Server) queryables(c *fiber.Ctx) error {

@@ -196,3 +196,36 @@ func TestGDALReadsTheAPI(t *testing.T) {
 		t.Error("investor in the download")
 	}
 }
+
+// A whole collection downloads as GeoJSON and CSV, every row once.
+func TestOpenDataDownloads(t *testing.T) {
+	base, _ := serve(t)
+	resp, err := http.Get(base + "/ogc/collections/permits/download?f=geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&fc); err != nil || len(fc.Features) != 900 || !strings.Contains(resp.Header.Get("Content-Disposition"), "permits.geojson") {
+		t.Fatalf("geojson: %v, %d features", err, len(fc.Features))
+	}
+	resp.Body.Close()
+	resp, err = http.Get(base + "/ogc/collections/permits/download?f=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 901 || !strings.HasPrefix(lines[0], "id,kind,register_id") || strings.Contains(string(b), "Tajny") {
+		t.Errorf("csv: %d lines, header %q", len(lines), lines[0])
+	}
+	var col map[string]any
+	getJSON(t, base+"/ogc/collections/permits", &col)
+	if col["license"] == nil || col["sources"] == nil {
+		t.Errorf("collection metadata lacks licence or sources: %v", col)
+	}
+}
