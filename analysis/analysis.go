@@ -27,6 +27,9 @@ type Params struct {
 	TERC         string `json:"municipality"`
 	Date         string `json:"date"`          // YYYY-MM-DD, default today
 	DistrictKind string `json:"district_kind"` // default osiedle
+	// InspectionDays is how old a carrier's last inspection may be before
+	// it is overdue (default 365).
+	InspectionDays int `json:"inspection_days"`
 }
 
 var tercRe = regexp.MustCompile(`^[0-9]{7}$`)
@@ -45,6 +48,12 @@ func (p *Params) Check() error {
 	if p.DistrictKind == "" {
 		p.DistrictKind = "osiedle"
 	}
+	if p.InspectionDays == 0 {
+		p.InspectionDays = 365
+	}
+	if p.InspectionDays < 1 || p.InspectionDays > 3650 {
+		return errors.New("inspection interval must be 1–3650 days")
+	}
 	if len(p.DistrictKind) > 40 {
 		return errors.New("district kind too long")
 	}
@@ -60,8 +69,8 @@ type Table struct {
 	DataDate string   `json:"data_date"`
 	Columns  []string `json:"columns"`
 	Rows     [][]any  `json:"rows"`
-	// Series is a second table when the analysis has one (e.g. by year).
-	Series *Table `json:"series,omitempty"`
+	// More holds the analysis's further tables (a series by year, lists).
+	More []*Table `json:"more,omitempty"`
 }
 
 // Analyst runs analyses over a pool.
@@ -69,15 +78,17 @@ type Analyst struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 	q    map[string]string
+	ads  map[string]string
 }
 
 // New returns an Analyst over pool.
 func New(pool *pgxpool.Pool, log *slog.Logger) *Analyst {
-	return &Analyst{pool: pool, log: log, q: ladsql.MustNamed(ladsql.Analysis(), "plan_coverage.sql")}
+	return &Analyst{pool: pool, log: log, q: ladsql.MustNamed(ladsql.Analysis(), "plan_coverage.sql"),
+		ads: ladsql.MustNamed(ladsql.Analysis(), "advertising.sql")}
 }
 
 // Names lists the analyses built so far.
-var Names = []string{"plan-coverage"}
+var Names = []string{"plan-coverage", "advertising-compliance"}
 
 // Run runs a named analysis.
 func (a *Analyst) Run(ctx context.Context, name string, p Params) (*Table, error) {
@@ -87,6 +98,8 @@ func (a *Analyst) Run(ctx context.Context, name string, p Params) (*Table, error
 	switch name {
 	case "plan-coverage":
 		return a.planCoverage(ctx, p)
+	case "advertising-compliance":
+		return a.advertising(ctx, p)
 	}
 	return nil, fmt.Errorf("no analysis %q (available: %v)", name, Names)
 }
@@ -129,7 +142,30 @@ func (a *Analyst) planCoverage(ctx context.Context, p Params) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Series = s
+	t.More = []*Table{s}
+	return t, nil
+}
+
+func (a *Analyst) advertising(ctx context.Context, p Params) (*Table, error) {
+	t, err := a.table(ctx, "advertising-compliance", "Zgodność nośników z uchwałą krajobrazową wg obszarów", a.ads["per_zone"], p, p.TERC)
+	if err != nil {
+		return nil, err
+	}
+	for _, part := range []struct {
+		name, title string
+		args        []any
+	}{
+		{"violations", "Nośniki naruszające uchwałę", []any{p.TERC}},
+		{"overdue", fmt.Sprintf("Kontrole zaległe (ostatnia ponad %d dni temu lub nigdy)", p.InspectionDays), []any{p.TERC, p.Date, p.InspectionDays}},
+		{"pipeline", "Postępowania: etapy i mediana czasu etapu (dni)", []any{p.TERC, p.Date}},
+		{"penalties", "Kary naliczone do dnia (art. 37d: 40 × stawka opłaty reklamowej dziennie)", []any{p.TERC, p.Date}},
+	} {
+		sub, err := a.table(ctx, "advertising-compliance-"+part.name, part.title, a.ads[part.name], p, part.args...)
+		if err != nil {
+			return nil, err
+		}
+		t.More = append(t.More, sub)
+	}
 	return t, nil
 }
 
@@ -139,7 +175,8 @@ func (a *Analyst) Routes(r fiber.Router) {
 		return c.JSON(fiber.Map{"analyses": Names})
 	}))
 	r.Get("/api/analysis/:name", web.Require(access.AudiencePlanner, func(c *fiber.Ctx) error {
-		p := Params{TERC: c.Query("municipality"), Date: c.Query("date"), DistrictKind: c.Query("district_kind")}
+		p := Params{TERC: c.Query("municipality"), Date: c.Query("date"), DistrictKind: c.Query("district_kind"),
+			InspectionDays: c.QueryInt("inspection_days", 365)}
 		t, err := a.Run(c.UserContext(), c.Params("name"), p)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) || web.Unavailable(err) {

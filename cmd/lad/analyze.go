@@ -21,11 +21,15 @@ func analyzeCommand() *cli.Command {
 		Description: `Runs an analysis on the database and prints a readable table, or CSV or JSON.
 plan-coverage: the share of the municipality and of each district covered by local
 plans (MPZP) and by the general plan (POG) in force on --date, and its series by
-year of adoption.`,
+year of adoption.
+advertising-compliance: carriers against their landscape zone's rules, compliance
+per zone, overdue inspections, the enforcement pipeline and penalties accrued by
+art. 37d with the municipality's fee rates.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "municipality", Aliases: []string{"m"}, Value: "0264011", Usage: "TERC of the municipality"},
 			&cli.StringFlag{Name: "date", Usage: "as of this date (YYYY-MM-DD, default today)"},
 			&cli.StringFlag{Name: "district-kind", Value: "osiedle", Usage: "which districts to break down by"},
+			&cli.IntFlag{Name: "inspection-days", Value: 365, Usage: "advertising-compliance: a carrier is overdue when its last inspection is older"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json"},
 		},
 		Action: func(c *cli.Context) error {
@@ -38,7 +42,8 @@ year of adoption.`,
 			}
 			defer e.close()
 			t, err := analysis.New(e.db.Pool, e.log).Run(c.Context, c.Args().First(),
-				analysis.Params{TERC: c.String("municipality"), Date: c.String("date"), DistrictKind: c.String("district-kind")})
+				analysis.Params{TERC: c.String("municipality"), Date: c.String("date"), DistrictKind: c.String("district-kind"),
+					InspectionDays: c.Int("inspection-days")})
 			if err != nil {
 				return err
 			}
@@ -48,7 +53,7 @@ year of adoption.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(t)
 			case "csv":
-				for tt := t; tt != nil; tt = tt.Series {
+				for _, tt := range append([]*analysis.Table{t}, t.More...) {
 					w := csv.NewWriter(os.Stdout)
 					w.Write(tt.Columns)
 					for _, r := range tt.Rows {
@@ -62,7 +67,7 @@ year of adoption.`,
 				}
 				return nil
 			case "table":
-				for tt := t; tt != nil; tt = tt.Series {
+				for _, tt := range append([]*analysis.Table{t}, t.More...) {
 					fmt.Printf("%s — %s (stan na %s, dane z %s)\n\n", tt.Title, tt.Params.TERC, tt.Params.Date, tt.DataDate)
 					w := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
 					fmt.Fprintln(w, strings.Join(tt.Columns, "\t")+"\t")

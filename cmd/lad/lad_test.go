@@ -171,6 +171,28 @@ func TestServeStartsStopsAndRestarts(t *testing.T) {
 	}
 	t.Logf("restart ready in %v", time.Since(start))
 	s2.interrupt(t)
+
+	// The analyses read the demo city and print readable tables.
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"analyze", "plan-coverage"}, []string{"mpzp_pct", "Wrocław", "Krzyki - Partynice"}},
+		{[]string{"analyze", "--format", "csv", "advertising-compliance"}, []string{"zone,carriers,compliant", "WRO/NR/", "WK-R/"}},
+		{[]string{"analyze", "--format", "json", "advertising-compliance"}, []string{`"name": "advertising-compliance"`}},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		cmd.Env = append(os.Environ(), "LAD_DATA="+data, "DATABASE_URL=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("lad %v: %v\n%s", c.args, err, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("lad %v: no %q in\n%.2000s", c.args, w, out)
+			}
+		}
+	}
 }
 
 func TestHelpExplainsEveryCommand(t *testing.T) {
