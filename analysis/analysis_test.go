@@ -78,10 +78,12 @@ func TestPlanCoverageKnownAnswers(t *testing.T) {
 // Known answers for advertising-compliance, by hand: zone A (0–1000 m)
 // bans billboards, limits area to 2 m² and bans lighting; zone B (1000–2000
 // m) limits area to 12 m² and needs 50 m between carriers.
-//   C1 A citylight 1.8 m² unlit → compliant
-//   C2 A billboard 18 m² lit →
-//   C3 B board 2 m² at 1500 → B-2 (C4 is 20 m away)
-//   C4 B billboard 18 m² at 1520 → B-1, B-2
+//
+//	C1 A citylight 1.8 m² unlit → compliant
+//	C2 A billboard 18 m² lit →
+//	C3 B board 2 m² at 1500 → B-2 (C4 is 20 m away)
+//	C4 B billboard 18 m² at 1520 → B-1, B-2
+//
 // Per zone: A 1/2 compliant, B 0/2, all 1/4 = 25 %.
 // Overdue on 2026-06-01 (365 days): C3 (never), C2 (2023-01-01).
 // Penalties: C2's proceedings from 2024-03-01, not removed: 10 days at
