@@ -349,3 +349,44 @@ func TestIngestCommand(t *testing.T) {
 		t.Fatalf("batch log: exit %d\n%s", code, out)
 	}
 }
+
+// The first account comes from the CLI; it signs in over HTTP and reaches a
+// planner-only endpoint, which an anonymous caller cannot.
+func TestUserCommandAndSignIn(t *testing.T) {
+	bin := buildLad(t)
+	data := dataDir(t)
+	cmd := exec.Command(bin, "user", "add", "--role", "planner", "--name", "Anna", "-m", "0264011", "--password-stdin", "anna")
+	cmd.Env = append(os.Environ(), "LAD_DATA="+data, "DATABASE_URL=")
+	cmd.Stdin = strings.NewReader("bardzo-tajne-haslo\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	list := exec.Command(bin, "user", "list")
+	list.Env = cmd.Env
+	if out, err := list.CombinedOutput(); err != nil || !strings.Contains(string(out), "anna") || !strings.Contains(string(out), "planner") {
+		t.Fatalf("user list: %v\n%s", err, out)
+	}
+	s := startServe(t, bin, data)
+	s.waitReady(t, 60*time.Second)
+	base := "http://" + s.addr
+	if resp, err := http.Get(base + "/api/analysis/plan-coverage?municipality=0264011"); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("anonymous analysis: %v %v", err, resp.StatusCode)
+	}
+	resp, err := http.Post(base+"/api/login", "application/json", strings.NewReader(`{"login":"anna","password":"bardzo-tajne-haslo"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login: %v %v", err, resp.StatusCode)
+	}
+	var cookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == "lad_session" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	req, _ := http.NewRequest("GET", base+"/api/analysis/plan-coverage?municipality=0264011", nil)
+	req.Header.Set("Cookie", cookie)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("planner analysis: %v %v", err, resp.StatusCode)
+	}
+	s.interrupt(t)
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ladgis/lad/analysis"
+	"github.com/ladgis/lad/auth"
 	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/ogc"
@@ -61,7 +62,7 @@ with the private database cluster.`,
 			go ts.Listen(c.Context, e.db.URL, nil)
 			srv := web.New(web.Config{Addr: addr, RequestTimeout: c.Duration("request-timeout")}, e.log,
 				func(ctx2 context.Context) error { return db.CheckReady(ctx2, e.db.Pool) },
-				append([]web.Module{ts, ogc.New(e.db.Pool, cat, e.log)}, modules(e)...)...)
+				append([]web.Module{auth.NewStore(e.db.Pool, e.log), ts, ogc.New(e.db.Pool, cat, e.log)}, modules(e)...)...)
 			srv.Registry().MustRegister(ts.Collectors()...)
 			e.log.Info("ład is serving", "url", "http://"+addr+"/")
 			fmt.Printf("ład: open http://%s/ (Ctrl-C stops)\n", addr)
