@@ -32,11 +32,18 @@ func TestWebMapInBrowser(t *testing.T) {
 	data := dataDir(t)
 	s := startServe(t, bin, data, "--demo")
 	s.waitReady(t, 120*time.Second)
+	add := exec.Command(bin, "user", "add", "--role", "planner", "-m", "0264011", "--password-stdin", "planista-test")
+	add.Env = append(os.Environ(), "LAD_DATA="+data, "DATABASE_URL=")
+	add.Stdin = strings.NewReader("haslo-testowe-123\n")
+	if o, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, o)
+	}
 	out, _ := filepath.Abs("../../test-output/browser")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script, "http://"+s.addr, out)
 	cmd.Dir = filepath.Dir(script)
+	cmd.Env = append(os.Environ(), "LAD_TEST_LOGIN=planista-test", "LAD_TEST_PASSWORD=haslo-testowe-123")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, _ := cmd.StdoutPipe()

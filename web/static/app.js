@@ -17,7 +17,8 @@ const T = {
     sent: "Dziękujemy. Numer potwierdzenia:", privacy: "Dane osobowe służą wyłącznie rozpatrzeniu uwagi i nie są publikowane (RODO).",
     answers: "Rozstrzygnięcia uwag", answer: { accepted: "uwzględniona", partly: "uwzględniona częściowo", rejected: "nieuwzględniona" },
     none: "Brak.", lang: "English", langShort: "EN", required: "Wypełnij pola: imię i nazwisko, adres i treść uwagi.",
-    yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", applies: "Co tu obowiązuje", parcel: "Działka",
+    yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", signIn: "Zaloguj", signOut: "Wyloguj", login: "Login",
+    password: "Hasło", analyses: "Analizy", run: "Uruchom", roles: { planner: "planista", inspector: "inspektor", admin: "administrator" }, applies: "Co tu obowiązuje", parcel: "Działka",
     report: "wypis (do druku)", noPlan: "Brak obowiązującego planu miejscowego.", pog: "Plan ogólny", landscape: "Uchwała krajobrazowa", permitsPeriod: "Pozwolenia wydane w okresie",
   },
   en: {
@@ -33,7 +34,8 @@ const T = {
     sent: "Thank you. Receipt number:", privacy: "Personal data serve only to consider the comment and are never published (GDPR).",
     answers: "Answers to comments", answer: { accepted: "accepted", partly: "partly accepted", rejected: "rejected" },
     none: "None.", lang: "Polski", langShort: "PL", required: "Fill in: full name, address and your comment.",
-    yes: "yes", no: "no", from: "from", showOnMap: "Show on map", applies: "What applies here", parcel: "Parcel",
+    yes: "yes", no: "no", from: "from", showOnMap: "Show on map", signIn: "Sign in", signOut: "Sign out", login: "Login",
+    password: "Password", analyses: "Analyses", run: "Run", roles: { planner: "planner", inspector: "inspector", admin: "administrator" }, applies: "What applies here", parcel: "Parcel",
     report: "printable extract", noPlan: "No local plan in force.", pog: "General plan", landscape: "Landscape resolution", permitsPeriod: "Permits issued between",
   },
 };
@@ -43,6 +45,7 @@ const state = {
   mode: location.pathname.startsWith("/field") ? "field" : location.pathname.startsWith("/konsultacje") ? "residents" : "planner",
   catalogue: [],
   map: null,
+  session: { role: "anonymous" },
 };
 
 const t = (k) => T[state.lang][k] ?? k.split(".").reduce((o, p) => (o ? o[p] : undefined), T[state.lang]) ?? k;
@@ -58,7 +61,10 @@ const el = (tag, attrs = {}, ...children) => {
 };
 const title = (x) => (x ? x[state.lang] || x.pl : "");
 
-async function getJSON(url, opts) {
+async function getJSON(url, opts = {}) {
+  if (opts.method && opts.method !== "GET" && state.session.csrf_token) {
+    opts.headers = { ...(opts.headers || {}), "X-CSRF-Token": state.session.csrf_token };
+  }
   const r = await fetch(url, opts);
   if (!r.ok) {
     let msg = t("unavailable");
@@ -154,6 +160,7 @@ async function plannerMode(panel) {
     }
   }
   state.map.on("click", (e) => showFeatures(e));
+  if (state.session.role === "planner" || state.session.role === "admin") panel.append(analysesPanel());
 }
 
 // Permits by period: the layer's typed tile parameters.
@@ -313,6 +320,59 @@ function commentForm(panel, c) {
   form.querySelector("input").focus();
 }
 
+// ---- Staff sign-in ------------------------------------------------------
+
+async function loadSession() {
+  try { state.session = await getJSON("/api/session"); } catch { state.session = { role: "anonymous" }; }
+  const box = document.getElementById("account");
+  if (state.session.role && state.session.role !== "anonymous") {
+    box.replaceChildren(el("span", { class: "who" }, `${state.session.login} (${t("roles." + state.session.role)})`),
+      el("button", { type: "button", class: "lang", onclick: async () => { await getJSON("/api/logout", { method: "POST" }); location.reload(); } }, t("signOut")));
+  } else {
+    box.replaceChildren(el("button", { type: "button", class: "lang", onclick: () => signInForm() }, t("signIn")));
+  }
+}
+
+function signInForm() {
+  const panel = document.getElementById("panel");
+  const status = el("p", { class: "status", "aria-live": "polite" });
+  const form = el("form", {},
+    el("h2", {}, t("signIn")),
+    el("label", { for: "l-login" }, t("login")), el("input", { id: "l-login", name: "login", type: "text", autocomplete: "username", required: true }),
+    el("label", { for: "l-password" }, t("password")), el("input", { id: "l-password", name: "password", type: "password", autocomplete: "current-password", required: true }),
+    el("p", {}, el("button", { class: "primary", type: "submit" }, t("signIn"))), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      await getJSON("/api/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ login: f.get("login"), password: f.get("password") }) });
+      location.reload();
+    } catch (err) { status.textContent = err.message; }
+  });
+  panel.replaceChildren(form);
+  form.querySelector("input").focus();
+}
+
+// Analyses for planners: run one, read its tables.
+function analysesPanel() {
+  const out = el("div", { id: "analysis-out" });
+  const pick = el("select", { id: "analysis-name", "aria-label": t("analyses") },
+    el("option", { value: "plan-coverage" }, "Pokrycie planami / plan coverage"),
+    el("option", { value: "advertising-compliance" }, "Zgodność reklam / advertising compliance"));
+  const run = el("button", { class: "primary", type: "button" }, t("run"));
+  run.addEventListener("click", async () => {
+    out.textContent = t("loading");
+    const terc = (state.session.tercs && state.session.tercs[0]) || "0264011";
+    try {
+      const r = await getJSON(`/api/analysis/${pick.value}?municipality=${terc}`);
+      out.replaceChildren(...[r, ...(r.more || [])].map((tb) => el("div", { class: "card" }, el("strong", {}, tb.title),
+        el("table", { class: "analysis" }, el("tr", {}, tb.columns.map((c) => el("th", { scope: "col" }, c))),
+          tb.rows.slice(0, 50).map((row) => el("tr", {}, row.map((v) => el("td", {}, v === null ? "" : show(v)))))))));
+    } catch (err) { out.textContent = err.message; }
+  });
+  return el("section", { "aria-label": t("analyses") }, el("h2", {}, t("analyses")), el("div", { class: "search" }, pick, run), out);
+}
+
 // ---- Start ----------------------------------------------------------------
 
 async function start() {
@@ -329,6 +389,7 @@ async function start() {
     document.getElementById("panel").textContent = err.message;
     return;
   }
+  await loadSession();
   const panel = document.getElementById("panel");
   if (state.mode === "field") await fieldMode(panel);
   else if (state.mode === "residents") await residentsMode(panel);

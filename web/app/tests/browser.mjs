@@ -117,6 +117,29 @@ async function idle(page) {
   await page.close();
 }
 
+// A planner signs in and runs an analysis.
+if (process.env.LAD_TEST_LOGIN) {
+  const { page, errors } = await open("/");
+  await page.getByRole("button", { name: "Zaloguj" }).click();
+  await page.getByLabel("Login").fill(process.env.LAD_TEST_LOGIN);
+  await page.getByLabel("Hasło").fill(process.env.LAD_TEST_PASSWORD);
+  await page.locator("form").getByRole("button", { name: "Zaloguj" }).click();
+  await page.waitForFunction(() => document.body.dataset.ready === "true" && document.querySelector(".who"), null, { timeout: 30000 });
+  report("planner signed in", (await page.locator(".who").textContent()).includes("planista"), {});
+  await page.locator("#analysis-name").selectOption("advertising-compliance");
+  await page.getByRole("button", { name: "Uruchom" }).click();
+  await page.waitForSelector("table.analysis td", { timeout: 20000 });
+  const rows = await page.locator("table.analysis tr").count();
+  report("planner runs an analysis", rows > 3, { rows });
+  await axe(page, "planner signed in");
+  await page.screenshot({ path: `${out}/planner-analysis.png` });
+  await page.getByRole("button", { name: "Wyloguj" }).click();
+  await page.waitForSelector("text=Zaloguj", { timeout: 20000 });
+  report("planner signs out", true, {});
+  report("signed-in page has no script errors", errors.length === 0, errors);
+  await page.close();
+}
+
 // English is switchable.
 {
   const { page } = await open("/");
