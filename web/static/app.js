@@ -365,7 +365,7 @@ function analysesPanel() {
     const terc = (state.session.tercs && state.session.tercs[0]) || "0264011";
     try {
       const r = await getJSON(`/api/analysis/${pick.value}?municipality=${terc}`);
-      out.replaceChildren(...[r, ...(r.more || [])].map((tb) => el("div", { class: "card" }, el("strong", {}, tb.title),
+      out.replaceChildren(...[r, ...(r.more || [])].map((tb) => el("div", { class: "card scroll", tabindex: 0, role: "region", "aria-label": tb.title }, el("strong", {}, tb.title),
         el("table", { class: "analysis" }, el("tr", {}, tb.columns.map((c) => el("th", { scope: "col" }, c))),
           tb.rows.slice(0, 50).map((row) => el("tr", {}, row.map((v) => el("td", {}, v === null ? "" : show(v)))))))));
     } catch (err) { out.textContent = err.message; }
