@@ -87,9 +87,6 @@ func NewPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 		pcfg.MaxConns = 16
 	}
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "lad"
-	// Tile and query statements are prepared once per connection; a generic
-	// plan for them ignores where the tile is, so plan each execution.
-	pcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pcfg.AfterConnect = registerGeom
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
