@@ -121,18 +121,8 @@ func loadLandscapeZones(ctx context.Context, b *batch, gr *GeoJSONReader, raw js
 				rules = append(rules, out)
 			}
 		}
-		wkbBytes, reason := polygonWKB(f)
-		if reason != "" {
-			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
-				return err
-			}
-			return nil
-		}
 		attrs := map[string]any{"name": name, "description": prop(f.Properties, b.opts.Mapping, "description", "description", "opis"), "rules": rules}
-		if err := st.add(ctx, []any{f.Index, f.ID, code, wkbBytes, attrs}); err != nil {
-			return err
-		}
-		return nil
+		return st.addPolygon(ctx, f, code, attrs)
 	}); err != nil {
 		return err
 	}

@@ -53,17 +53,7 @@ func loadDistrictsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 			}
 			attrs["population"] = int(v)
 		}
-		wkbBytes, reason := polygonWKB(f)
-		if reason != "" {
-			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
-				return err
-			}
-			return nil
-		}
-		if err := st.add(ctx, []any{f.Index, f.ID, name, wkbBytes, attrs}); err != nil {
-			return err
-		}
-		return nil
+		return st.addPolygon(ctx, f, name, attrs)
 	}); err != nil {
 		return err
 	}

@@ -46,17 +46,7 @@ func loadParcelsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 			}
 			return nil
 		}
-		wkbBytes, reason := polygonWKB(f)
-		if reason != "" {
-			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
-				return err
-			}
-			return nil
-		}
-		if err := st.add(ctx, []any{f.Index, f.ID, id.String(), wkbBytes, nil}); err != nil {
-			return err
-		}
-		return nil
+		return st.addPolygon(ctx, f, id.String(), nil)
 	}); err != nil {
 		return err
 	}
@@ -151,6 +141,20 @@ func (s *stage) flush(ctx context.Context) error {
 	}
 	s.rows = s.rows[:0]
 	return nil
+}
+
+// addPolygon stages a polygonal feature under its key, or rejects it with
+// the reason its geometry cannot be used.
+func (s *stage) addPolygon(ctx context.Context, f *Feature, key string, attrs map[string]any) error {
+	w, reason := polygonWKB(f)
+	if reason != "" {
+		return s.b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason})
+	}
+	var a any
+	if attrs != nil {
+		a = attrs
+	}
+	return s.add(ctx, []any{f.Index, f.ID, key, w, a})
 }
 
 // keep stages a record, or rejects it with its problems joined.

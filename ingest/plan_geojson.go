@@ -172,17 +172,7 @@ func loadPlanGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 		if len(problems) > 0 {
 			return nil
 		}
-		wkbBytes, reason := polygonWKB(f)
-		if reason != "" {
-			if err := b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason}); err != nil {
-				return err
-			}
-			return nil
-		}
-		if err := st.add(ctx, []any{f.Index, f.ID, key, wkbBytes, attrs}); err != nil {
-			return err
-		}
-		return nil
+		return st.addPolygon(ctx, f, key, attrs)
 	}); err != nil {
 		return err
 	}
