@@ -1,0 +1,2 @@
+-- Reserved: analyses (issue 6) — analysis.
+SELECT 1;

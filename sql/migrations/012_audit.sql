@@ -1,0 +1,2 @@
+-- Reserved: audit log (issue 8) — audit.
+SELECT 1;

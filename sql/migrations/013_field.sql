@@ -1,0 +1,2 @@
+-- Reserved: field writes (issue 7) — web.
+SELECT 1;
