@@ -428,7 +428,7 @@ func loadInspections(ctx context.Context, b *batch, next func() (map[string]stri
 	if err := st.finish(ctx, 4326, 1); err != nil {
 		return err
 	}
-	if err := b.collectRejections(ctx, adsSQL["unknown_carriers"]); err != nil {
+	if _, err := b.collectRejections(ctx, adsSQL["unknown_carriers"]); err != nil {
 		return err
 	}
 	if _, err := b.tx.Exec(ctx, adsSQL["drop_unknown_carriers"]); err != nil {
@@ -492,7 +492,7 @@ func loadEnforcement(ctx context.Context, b *batch, cr *CSVReader) error {
 	if err := st.finish(ctx, 2180, 1); err != nil {
 		return err
 	}
-	if err := b.collectRejections(ctx, adsSQL["unknown_carriers"]); err != nil {
+	if _, err := b.collectRejections(ctx, adsSQL["unknown_carriers"]); err != nil {
 		return err
 	}
 	if _, err := b.tx.Exec(ctx, adsSQL["drop_unknown_carriers"]); err != nil {
@@ -542,7 +542,7 @@ func loadPenalties(ctx context.Context, b *batch, cr *CSVReader) error {
 	if err := st.finish(ctx, 2180, 1); err != nil {
 		return err
 	}
-	if err := b.collectRejections(ctx, adsSQL["unknown_cases"], b.opts.TERC); err != nil {
+	if _, err := b.collectRejections(ctx, adsSQL["unknown_cases"], b.opts.TERC); err != nil {
 		return err
 	}
 	if _, err := b.tx.Exec(ctx, adsSQL["drop_unknown_cases"], b.opts.TERC); err != nil {

@@ -261,7 +261,7 @@ func loadPlanAPP(ctx context.Context, b *batch, r io.Reader) error {
 		if b.report.Rejected > 0 && q == "gaps" {
 			continue
 		}
-		if err := b.collectRejections(ctx, plansSQL[q]); err != nil {
+		if _, err := b.collectRejections(ctx, plansSQL[q]); err != nil {
 			return err
 		}
 	}

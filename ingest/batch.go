@@ -83,11 +83,11 @@ func (b *batch) insertRejection(ctx context.Context, r Rejection) error {
 
 // collectRejections moves rejections found by SQL validation (rows of a
 // staging table's query: line, feature id, field, reason, severity) into
-// the report.
-func (b *batch) collectRejections(ctx context.Context, query string, args ...any) error {
+// the report, and returns the lines found.
+func (b *batch) collectRejections(ctx context.Context, query string, args ...any) ([]int32, error) {
 	rows, err := b.tx.Query(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("validate: %w", err)
+		return nil, fmt.Errorf("validate: %w", err)
 	}
 	var found []Rejection
 	for rows.Next() {
@@ -96,7 +96,7 @@ func (b *batch) collectRejections(ctx context.Context, query string, args ...any
 		var fid, field *string
 		if err := rows.Scan(&line, &fid, &field, &r.Reason, &r.Severity); err != nil {
 			rows.Close()
-			return fmt.Errorf("validate: %w", err)
+			return nil, fmt.Errorf("validate: %w", err)
 		}
 		if line != nil {
 			r.Line = *line
@@ -111,14 +111,16 @@ func (b *batch) collectRejections(ctx context.Context, query string, args ...any
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("validate: %w", err)
+		return nil, fmt.Errorf("validate: %w", err)
 	}
+	lines := make([]int32, 0, len(found))
 	for _, r := range found {
 		if err := b.reject(ctx, r); err != nil {
-			return err
+			return nil, err
 		}
+		lines = append(lines, int32(r.Line))
 	}
-	return nil
+	return lines, nil
 }
 
 // Formats ład reads.

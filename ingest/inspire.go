@@ -167,7 +167,7 @@ func loadPlanINSPIRE(ctx context.Context, b *batch, r io.Reader) error {
 		return err
 	}
 	for _, q := range []string{"overlaps", "outside", "duplicate_designations"} {
-		if err := b.collectRejections(ctx, plansSQL[q]); err != nil {
+		if _, err := b.collectRejections(ctx, plansSQL[q]); err != nil {
 			return err
 		}
 	}

@@ -180,7 +180,7 @@ func loadPlanGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 		return err
 	}
 	for _, q := range []string{"overlaps", "outside", "duplicate_designations"} {
-		if err := b.collectRejections(ctx, plansSQL[q]); err != nil {
+		if _, err := b.collectRejections(ctx, plansSQL[q]); err != nil {
 			return err
 		}
 	}

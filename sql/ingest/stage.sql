@@ -25,23 +25,22 @@ SELECT line, fid, 'geometry',
          || CASE WHEN $1 THEN ' (repaired with ST_MakeValid)' ELSE '' END,
        CASE WHEN $1 THEN 'repaired' ELSE 'error' END
 FROM stage, LATERAL ST_IsValidDetail(geom) d
-WHERE ok AND geom IS NOT NULL AND NOT d.valid
+WHERE ok AND geom IS NOT NULL AND NOT ST_IsValid(geom) AND NOT d.valid
 ORDER BY line
 
 -- name: repair
--- $1: geometry dimension to keep (3 polygons, 2 lines, 1 points, 0 any)
+-- $1: geometry dimension to keep (3 polygons, 2 lines, 1 points, 0 any);
+-- $2: the lines found invalid.
 UPDATE stage SET geom = CASE WHEN $1 = 0 THEN ST_MakeValid(geom) ELSE ST_CollectionExtract(ST_MakeValid(geom), $1) END
-WHERE ok AND geom IS NOT NULL AND NOT ST_IsValid(geom)
+WHERE line = ANY($2::int[])
 
--- name: drop_invalid
-UPDATE stage SET ok = false WHERE ok AND geom IS NOT NULL AND NOT ST_IsValid(geom)
+-- name: drop
+-- $1: the lines of the records found defective.
+UPDATE stage SET ok = false WHERE line = ANY($1::int[])
 
 -- name: empty
 SELECT line, fid, 'geometry', 'empty geometry', 'error'
 FROM stage WHERE ok AND geom IS NOT NULL AND ST_IsEmpty(geom) ORDER BY line
-
--- name: drop_empty
-UPDATE stage SET ok = false WHERE ok AND geom IS NOT NULL AND ST_IsEmpty(geom)
 
 -- name: to_2180
 UPDATE stage SET geom = ST_Transform(geom, 2180) WHERE ok AND geom IS NOT NULL AND ST_SRID(geom) <> 2180
@@ -52,9 +51,15 @@ SELECT line, fid, 'key', 'duplicate of the record on line/feature ' || first_lin
 FROM (SELECT line, fid, key, min(line) OVER (PARTITION BY key) AS first_line FROM stage WHERE ok AND key IS NOT NULL) s
 WHERE line <> first_line ORDER BY line
 
--- name: drop_duplicates
-UPDATE stage s SET ok = false
-WHERE ok AND key IS NOT NULL AND EXISTS (SELECT 1 FROM stage t WHERE t.ok AND t.key = s.key AND t.line < s.line)
-
 -- name: count_ok
 SELECT count(*) FROM stage WHERE ok
+
+-- name: secondary_indexes
+-- The non-unique indexes of a table (GIST and plain b-trees) with their
+-- definitions: a bulk load into an empty table drops them and builds them
+-- again after the insert, which is several times faster than maintaining
+-- them row by row. $1: table name.
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+ORDER BY 1
