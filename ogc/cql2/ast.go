@@ -151,28 +151,39 @@ type GeometryLit struct {
 	Geometry orb.Geometry
 }
 
+// String returns the Logical as canonical CQL2 text.
 func (e *Logical) String() string {
 	parts := make([]string, len(e.Args))
 	for i, a := range e.Args {
-		parts[i] = group(a)
+		parts[i] = a.String()
+		// AND binds tighter than OR, so only an AND inside an OR reads
+		// back the same without parentheses.
+		if l, ok := a.(*Logical); ok && (e.Op == "AND" || l.Op == "OR") {
+			parts[i] = "(" + parts[i] + ")"
+		}
 	}
 	return strings.Join(parts, " "+e.Op+" ")
 }
 
+// String returns the Not as canonical CQL2 text.
 func (e *Not) String() string { return "NOT " + group(e.X) }
 
+// String returns the Comparison as canonical CQL2 text.
 func (e *Comparison) String() string {
 	return e.Left.String() + " " + e.Op + " " + e.Right.String()
 }
 
+// String returns the Like as canonical CQL2 text.
 func (e *Like) String() string {
 	return e.X.String() + not(e.Not) + " LIKE " + quoteString(e.Pattern)
 }
 
+// String returns the Between as canonical CQL2 text.
 func (e *Between) String() string {
 	return e.X.String() + not(e.Not) + " BETWEEN " + e.Low.String() + " AND " + e.High.String()
 }
 
+// String returns the In as canonical CQL2 text.
 func (e *In) String() string {
 	parts := make([]string, len(e.List))
 	for i, a := range e.List {
@@ -181,6 +192,7 @@ func (e *In) String() string {
 	return e.X.String() + not(e.Not) + " IN (" + strings.Join(parts, ", ") + ")"
 }
 
+// String returns the IsNull as canonical CQL2 text.
 func (e *IsNull) String() string {
 	if e.Not {
 		return e.X.String() + " IS NOT NULL"
@@ -188,18 +200,28 @@ func (e *IsNull) String() string {
 	return e.X.String() + " IS NULL"
 }
 
-func (e *Spatial) String() string { return e.Op + "(" + e.Left.String() + ", " + e.Right.String() + ")" }
+// String returns the Spatial as canonical CQL2 text.
+func (e *Spatial) String() string {
+	return e.Op + "(" + e.Left.String() + ", " + e.Right.String() + ")"
+}
 
+// String returns the DWithin as canonical CQL2 text.
 func (e *DWithin) String() string {
 	return "S_DWITHIN(" + e.Left.String() + ", " + e.Right.String() + ", " + formatFloat(e.Distance) + ", meters)"
 }
 
-func (e *Temporal) String() string { return e.Op + "(" + e.Left.String() + ", " + e.Right.String() + ")" }
+// String returns the Temporal as canonical CQL2 text.
+func (e *Temporal) String() string {
+	return e.Op + "(" + e.Left.String() + ", " + e.Right.String() + ")"
+}
 
+// String returns the Property as canonical CQL2 text.
 func (e *Property) String() string { return quoteIdent(e.Name) }
 
+// String returns the StringLit as canonical CQL2 text.
 func (e *StringLit) String() string { return quoteString(e.Value) }
 
+// String returns the NumberLit as canonical CQL2 text.
 func (e *NumberLit) String() string {
 	if e.IsInt {
 		return strconv.FormatInt(e.Int, 10)
@@ -211,6 +233,7 @@ func (e *NumberLit) String() string {
 	return s
 }
 
+// String returns the BoolLit as canonical CQL2 text.
 func (e *BoolLit) String() string {
 	if e.Value {
 		return "TRUE"
@@ -218,12 +241,15 @@ func (e *BoolLit) String() string {
 	return "FALSE"
 }
 
+// String returns the DateLit as canonical CQL2 text.
 func (e *DateLit) String() string { return "DATE('" + e.Value.Format(time.DateOnly) + "')" }
 
+// String returns the TimestampLit as canonical CQL2 text.
 func (e *TimestampLit) String() string {
 	return "TIMESTAMP('" + e.Value.UTC().Format(time.RFC3339Nano) + "')"
 }
 
+// String returns the IntervalLit as canonical CQL2 text.
 func (e *IntervalLit) String() string {
 	bound := func(b Expr) string {
 		switch b := b.(type) {
@@ -237,6 +263,7 @@ func (e *IntervalLit) String() string {
 	return "INTERVAL(" + bound(e.Start) + ", " + bound(e.End) + ")"
 }
 
+// String returns the GeometryLit as canonical CQL2 text.
 func (e *GeometryLit) String() string {
 	if b, ok := e.Geometry.(orb.Bound); ok {
 		return "BBOX(" + formatFloat(b.Min[0]) + ", " + formatFloat(b.Min[1]) + ", " +
@@ -313,7 +340,7 @@ func wkt(g orb.Geometry) string {
 	return b.String()
 }
 
-// group parenthesises AND/OR operands so that String keeps the tree shape.
+// group parenthesises an AND/OR operand of NOT.
 func group(e Expr) string {
 	if _, ok := e.(*Logical); ok {
 		return "(" + e.String() + ")"

@@ -40,6 +40,7 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the message with its position.
 func (e *Error) Error() string {
 	if e.Pos > 0 {
 		return fmt.Sprintf("filter: position %d: %s", e.Pos, e.Msg)

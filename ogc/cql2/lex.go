@@ -47,13 +47,19 @@ func (t token) describe() string {
 // lex splits s into tokens. The caller has bounded len(s), so the token
 // slice is bounded too.
 func lex(s string) ([]token, error) {
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == 0 || r == utf8.RuneError && n == 1 {
+				return nil, errorf(utf8.RuneCountInString(s[:i])+1, "invalid character (bad UTF-8 or NUL)")
+			}
+			i += n
+		}
+	}
 	var toks []token
 	i, pos := 0, 1 // byte offset, 1-based character position
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			return nil, errorf(pos, "invalid UTF-8")
-		}
 		start, startPos := i, pos
 		// advance moves past the k bytes of s[i:] and counts their characters.
 		advance := func(k int) {
