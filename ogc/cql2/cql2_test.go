@@ -269,6 +269,7 @@ var invalid = []struct {
 	{"T_DURING(d, INTERVAL(1, '..'))", "expected a date, a timestamp or '..' in INTERVAL"},
 	{"d = INTERVAL('..', '..')", "an INTERVAL can only be used in temporal functions"},
 	{"POINT(1 2) = geom", "a geometry can only be used in spatial functions"},
+	{"INTERVAL('..', '..') IS NULL", "an INTERVAL can only be used in temporal functions"},
 	{"name = 'a' name = 'b'", `position 12: unexpected "name"`},
 	{"name = 'a')", `unexpected ")"`},
 	{"(name = 'a'", `expected ")", found end of filter`},

@@ -242,6 +242,9 @@ func (p *parser) predicate(x Expr) (Expr, error) {
 		return &In{at{x.position()}, x, list, neg}, nil
 	case isKw(t, "IS"):
 		p.next()
+		if err := scalar(x); err != nil {
+			return nil, err
+		}
 		isNot := false
 		if isKw(p.peek(), "NOT") {
 			p.next()
