@@ -28,8 +28,16 @@ func (s *Server) download(c *fiber.Ctx) error {
 	if format != "geojson" && format != "csv" {
 		return bad("f must be geojson or csv")
 	}
-	q := &query{outSRID: 4326, outCRS: crs84, filters: map[string]string{}}
-	sql, args := q.sql(l, "")
+	// The same selection as items (bbox, datetime, filter, crs…), whole.
+	q, err := parseQuery(c, l)
+	if err != nil {
+		return err
+	}
+	q.sort, q.after, q.cursor = nil, "", nil
+	sql, args, err := q.sql(l, "")
+	if err != nil {
+		return bad(err.Error())
+	}
 	// No page limit for a download: drop the LIMIT of the items statement.
 	sql = sql[:strings.LastIndex(sql, " LIMIT ")]
 	args = args[:len(args)-1]

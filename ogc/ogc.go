@@ -9,6 +9,7 @@ package ogc
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ladgis/lad/layers"
+	"github.com/ladgis/lad/ogc/cql2"
 	"github.com/ladgis/lad/web"
 )
 
@@ -120,6 +122,18 @@ var conformsTo = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+	"http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
+	"http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 }
 
 func (s *Server) conformance(c *fiber.Ctx) error {
@@ -268,10 +282,41 @@ type query struct {
 	props      []string
 	filters    map[string]string
 	hasFilters []string
+	// filter is the CQL2 filter, its coordinates in filterSRID.
+	filter     cql2.Expr
+	filterSRID int
+	// sort is the sortby order; after then holds a cursor (sortCursor).
+	sort   []sortKey
+	cursor []*string
+}
+
+// sortKey is one sortby term: an attribute and its direction.
+type sortKey struct {
+	attr *layers.Attribute
+	desc bool
+}
+
+// sqlCast is the SQL type a sortable attribute's text form is read back as.
+var sqlCast = map[string]string{"text": "text", "int": "bigint", "float": "float8", "bool": "boolean", "date": "date", "timestamp": "timestamptz"}
+
+// cql2Types maps catalogue attribute types to CQL2 types.
+var cql2Types = map[string]cql2.Type{"text": cql2.String, "int": cql2.Integer, "float": cql2.Number, "bool": cql2.Boolean,
+	"date": cql2.Date, "timestamp": cql2.Timestamp}
+
+// filterSchema is what a CQL2 filter may name: the layer's queryables and
+// its geometry, as SQL over the items statement's alias t.
+func filterSchema(l *layers.Layer) cql2.Columns {
+	cols := cql2.Columns{"geometry": {SQL: "t." + pgx.Identifier{l.Source.Geom}.Sanitize(), Type: cql2.Geometry, SRID: 2180}}
+	for _, a := range l.Attributes {
+		if t, ok := cql2Types[a.Type]; ok && a.Queryable {
+			cols[a.Name] = cql2.Column{SQL: "t." + pgx.Identifier{a.Name}.Sanitize(), Type: t}
+		}
+	}
+	return cols
 }
 
 var reserved = map[string]bool{"f": true, "limit": true, "bbox": true, "bbox-crs": true, "crs": true, "datetime": true,
-	"after": true, "properties": true, "sortby": true, "filter": true, "filter-lang": true, "offset": true}
+	"after": true, "properties": true, "sortby": true, "filter": true, "filter-lang": true, "filter-crs": true, "offset": true}
 
 func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 	q := &query{limit: l.Limits.Default, outSRID: 4326, outCRS: crs84, bboxSRID: 4326, filters: map[string]string{}}
@@ -282,7 +327,35 @@ func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 		}
 		q.limit = min(n, l.Limits.Max)
 	}
+	if v := c.Query("sortby"); v != "" {
+		seen := map[string]bool{}
+		for _, term := range strings.Split(v, ",") {
+			// "+" arrives as a space when not percent-encoded.
+			term = strings.TrimSpace(term)
+			desc := strings.HasPrefix(term, "-")
+			name := strings.TrimLeft(term, "+-")
+			a := l.Attribute(name)
+			if a == nil || sqlCast[a.Type] == "" {
+				return nil, bad(fmt.Sprintf("sortby: %q is not a sortable property of this collection", name))
+			}
+			if seen[name] {
+				return nil, bad(fmt.Sprintf("sortby: %q given twice", name))
+			}
+			seen[name] = true
+			q.sort = append(q.sort, sortKey{attr: a, desc: desc})
+		}
+		if len(q.sort) > 4 {
+			return nil, bad("sortby: at most 4 properties")
+		}
+	}
 	q.after = c.Query("after")
+	if q.after != "" && len(q.sort) > 0 {
+		cur, err := decodeCursor(q.after, len(q.sort)+1)
+		if err != nil {
+			return nil, bad("after must be the cursor of a next link of the same sortby")
+		}
+		q.cursor, q.after = cur[:len(cur)-1], *cur[len(cur)-1]
+	}
 	if q.after != "" {
 		switch l.Source.KeyType {
 		case "int":
@@ -359,8 +432,37 @@ func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 			q.props = append(q.props, p)
 		}
 	}
-	if c.Query("filter") != "" {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "CQL2 filters are not supported yet: filter by queryable properties (?name=value)")
+	if f := c.Query("filter"); f != "" {
+		lang := c.Query("filter-lang", "cql2-text")
+		if lang != "cql2-text" && lang != "cql-text" {
+			return nil, bad("filter-lang must be cql2-text (cql2-json is not supported)")
+		}
+		e, err := cql2.Parse(f)
+		if err != nil {
+			return nil, bad(err.Error())
+		}
+		if lang == "cql-text" {
+			// The draft dialect GDAL before 3.7 sends: dates as strings.
+			cql2.CoerceTemporalStrings(e, filterSchema(l))
+		}
+		q.filter, q.filterSRID = e, 4326
+		if v := c.Query("filter-crs"); v != "" {
+			crs, ok := supportedCRS[v]
+			if !ok {
+				return nil, bad("filter-crs must be one of " + strings.Join(crsList, ", "))
+			}
+			q.filterSRID = crs.srid
+			if crs.flip {
+				cql2.SwapAxes(e)
+			}
+		}
+		// Translated once here so that an unknown property or a type
+		// mismatch is a 400 before any query runs.
+		if _, _, err := cql2.SQL(e, filterSchema(l), 1, q.filterSRID); err != nil {
+			return nil, bad(err.Error())
+		}
+	} else if c.Query("filter-crs") != "" || c.Query("filter-lang") != "" {
+		return nil, bad("filter-lang and filter-crs need a filter")
 	}
 	var bad2 error
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
@@ -382,6 +484,8 @@ func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 var uuidRe = regexp.MustCompile(`^[0-9a-fA-F-]{36}$`)
 
 func parseTime(s string) (time.Time, error) {
+	// GDAL writes a date bound as "2015-06-01T".
+	s = strings.TrimSuffix(s, "T")
 	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
@@ -391,7 +495,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // sql builds the items statement from catalogue identifiers and bound values.
-func (q *query) sql(l *layers.Layer, fid string) (string, []any) {
+func (q *query) sql(l *layers.Layer, fid string) (string, []any, error) {
 	ident := func(s string) string { return pgx.Identifier{s}.Sanitize() }
 	key := "t." + ident(l.Source.Key)
 	geom := "t." + ident(l.Source.Geom)
@@ -417,6 +521,11 @@ func (q *query) sql(l *layers.Layer, fid string) (string, []any) {
 		prec = "2"
 	}
 	cols = append(cols, fmt.Sprintf("ST_AsGeoJSON(%s, %s)", out, prec))
+	// The sort values travel (as text) after the geometry, for the cursor
+	// of the next link.
+	for _, k := range q.sort {
+		cols = append(cols, "t."+ident(k.attr.Name)+"::text")
+	}
 	var where []string
 	if l.Source.Filter != "" {
 		where = append(where, "("+l.Source.Filter+")")
@@ -439,15 +548,80 @@ func (q *query) sql(l *layers.Layer, fid string) (string, []any) {
 	for _, k := range q.hasFilters {
 		where = append(where, "t."+ident(k)+"::text = "+arg(q.filters[k]))
 	}
+	if q.filter != nil {
+		f, fargs, err := cql2.SQL(q.filter, filterSchema(l), len(args)+1, q.filterSRID)
+		if err != nil {
+			return "", nil, err
+		}
+		args = append(args, fargs...)
+		where = append(where, "("+f+")")
+	}
+	// Keyset paging over (sort values…, key): each sort term orders NULLs
+	// last through an "is null" component; the row comes after the cursor
+	// when it is equal on a prefix of the components and beyond on the
+	// next one.
+	type component struct{ expr, val, op string }
+	var comps []component
+	order := []string{}
+	for i, k := range q.sort {
+		col := "t." + ident(k.attr.Name)
+		dir, op := "ASC", ">"
+		if k.desc {
+			dir, op = "DESC", "<"
+		}
+		order = append(order, "("+col+" IS NULL)", col+" "+dir)
+		if q.after != "" {
+			isNull := q.cursor[i] == nil
+			comps = append(comps, component{"(" + col + " IS NULL)", arg(isNull) + "::boolean", ">"})
+			if !isNull {
+				comps = append(comps, component{col, arg(*q.cursor[i]) + "::" + sqlCast[k.attr.Type], op})
+			} else {
+				comps = append(comps, component{col, "NULL", op})
+			}
+		}
+	}
+	order = append(order, key)
 	if q.after != "" {
-		where = append(where, key+" > "+arg(q.after)+"::"+keyCast(l))
+		comps = append(comps, component{key, arg(q.after) + "::" + keyCast(l), ">"})
+		var ors, eq []string
+		for _, c := range comps {
+			ors = append(ors, "("+strings.Join(append(append([]string{}, eq...), c.expr+" "+c.op+" "+c.val), " AND ")+")")
+			eq = append(eq, c.expr+" IS NOT DISTINCT FROM "+c.val)
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
 	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), ident(l.Source.Table))
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	sql += " ORDER BY " + key + " LIMIT " + arg(q.limit+1)
-	return sql, args
+	sql += " ORDER BY " + strings.Join(order, ", ") + " LIMIT " + arg(q.limit+1)
+	return sql, args, nil
+}
+
+// encodeCursor packs the last row's sort values and key into an opaque
+// after= value.
+func encodeCursor(vals []*string) string {
+	b, _ := json.Marshal(vals)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor unpacks a cursor of n values (the key last, never null).
+func decodeCursor(s string, n int) ([]*string, error) {
+	if len(s) > 4096 {
+		return nil, errors.New("cursor too long")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	var vals []*string
+	if err := json.Unmarshal(b, &vals); err != nil {
+		return nil, err
+	}
+	if len(vals) != n || vals[n-1] == nil {
+		return nil, errors.New("cursor does not match sortby")
+	}
+	return vals, nil
 }
 
 func keyCast(l *layers.Layer) string {
@@ -465,10 +639,14 @@ type feature struct {
 	ID         string          `json:"id"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties map[string]any  `json:"properties"`
+	cursor     []*string       // sort values, for the next link
 }
 
 func (s *Server) fetch(ctx context.Context, l *layers.Layer, q *query, fid string) ([]feature, error) {
-	sql, args := q.sql(l, fid)
+	sql, args, err := q.sql(l, fid)
+	if err != nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -483,7 +661,17 @@ func (s *Server) fetch(ctx context.Context, l *layers.Layer, q *query, fid strin
 		f := feature{Type: "Feature", Properties: map[string]any{}}
 		f.ID, _ = vals[0].(string)
 		names := rows.FieldDescriptions()
-		for i := 1; i < len(vals)-1; i++ {
+		// id, properties…, geometry, sort values…
+		geomAt := len(vals) - 1 - len(q.sort)
+		for _, v := range vals[geomAt+1:] {
+			if v == nil {
+				f.cursor = append(f.cursor, nil)
+				continue
+			}
+			sv, _ := v.(string)
+			f.cursor = append(f.cursor, &sv)
+		}
+		for i := 1; i < geomAt; i++ {
 			v := vals[i]
 			if t, ok := v.(time.Time); ok {
 				v = t.Format(time.RFC3339)
@@ -493,7 +681,7 @@ func (s *Server) fetch(ctx context.Context, l *layers.Layer, q *query, fid strin
 			}
 			f.Properties[names[i].Name] = v
 		}
-		if g, ok := vals[len(vals)-1].(string); ok {
+		if g, ok := vals[geomAt].(string); ok {
 			f.Geometry = json.RawMessage(g)
 		} else {
 			f.Geometry = json.RawMessage("null")
@@ -526,7 +714,13 @@ func (s *Server) items(c *fiber.Ctx) error {
 				next.Set(string(k), string(v))
 			}
 		})
-		next.Set("after", feats[len(feats)-1].ID)
+		last := feats[len(feats)-1]
+		if len(q.sort) > 0 {
+			id := last.ID
+			next.Set("after", encodeCursor(append(last.cursor, &id)))
+		} else {
+			next.Set("after", last.ID)
+		}
 		links = append(links, link{self + "?" + next.Encode(), "next", geojsonCT, "next page"})
 	}
 	if feats == nil {

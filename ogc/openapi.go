@@ -32,6 +32,10 @@ func (s *Server) openAPI(c *fiber.Ctx) error {
 			param("datetime", "query", "instant or interval on the collection's time attribute", str, false),
 			param("properties", "query", "properties to return", str, false),
 			param("after", "query", "keyset paging cursor (from the next link)", str, false),
+			param("filter", "query", "CQL2 text filter over the queryables and geometry", str, false),
+			param("filter-lang", "query", "filter language (cql-text: the draft dialect of older clients, dates as strings)", map[string]any{"type": "string", "enum": []string{"cql2-text", "cql-text"}, "default": "cql2-text"}, false),
+			param("filter-crs", "query", "CRS of the filter's geometries (default CRS84)", map[string]any{"type": "string", "enum": crsList}, false),
+			param("sortby", "query", "comma-separated properties, - for descending", str, false),
 		}
 		for _, a := range l.Attributes {
 			if a.Queryable {

@@ -471,3 +471,57 @@ func walk(e Expr, f func(Expr)) {
 		walk(k, f)
 	}
 }
+
+// CoerceTemporalStrings turns string literals compared with a date or
+// timestamp property into DATE or TIMESTAMP literals, in place. The CQL
+// text drafts that clients such as GDAL 3.6 speak (filter-lang=cql-text)
+// write `decided_on >= '2015-06-01'`, which CQL2 itself would refuse as a
+// string compared with a date; call it only for that legacy dialect. A
+// string that is not a date stays a string (and fails type checking).
+func CoerceTemporalStrings(e Expr, s Schema) {
+	temporal := func(x Expr) Type {
+		if p, ok := x.(*Property); ok {
+			if c, ok := s.Property(p.Name); ok && (c.Type == Date || c.Type == Timestamp) {
+				return c.Type
+			}
+		}
+		return 0
+	}
+	coerce := func(x Expr) Expr {
+		lit, ok := x.(*StringLit)
+		if !ok {
+			return x
+		}
+		// GDAL writes a bare date as "2015-06-01T".
+		if d, err := time.Parse("2006-01-02", strings.TrimSuffix(lit.Value, "T")); err == nil {
+			return &DateLit{at: lit.at, Value: d}
+		}
+		if ts, err := time.Parse(time.RFC3339Nano, lit.Value); err == nil {
+			return &TimestampLit{at: lit.at, Value: ts.UTC()}
+		}
+		if ts, err := time.Parse("2006-01-02T15:04:05", lit.Value); err == nil {
+			return &TimestampLit{at: lit.at, Value: ts}
+		}
+		return x
+	}
+	walk(e, func(e Expr) {
+		switch e := e.(type) {
+		case *Comparison:
+			if temporal(e.Left) != 0 {
+				e.Right = coerce(e.Right)
+			} else if temporal(e.Right) != 0 {
+				e.Left = coerce(e.Left)
+			}
+		case *Between:
+			if temporal(e.X) != 0 {
+				e.Low, e.High = coerce(e.Low), coerce(e.High)
+			}
+		case *In:
+			if temporal(e.X) != 0 {
+				for i, v := range e.List {
+					e.List[i] = coerce(v)
+				}
+			}
+		}
+	})
+}
