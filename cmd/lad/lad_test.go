@@ -197,7 +197,7 @@ func TestServeStartsStopsAndRestarts(t *testing.T) {
 
 func TestHelpExplainsEveryCommand(t *testing.T) {
 	bin := buildLad(t)
-	for _, cmd := range []string{"serve", "ingest", "analyze", "migrate", "user"} {
+	for _, cmd := range []string{"serve", "ingest", "analyze", "migrate", "user", "audit"} {
 		out, err := exec.Command(bin, cmd, "--help").CombinedOutput()
 		if err != nil {
 			t.Fatalf("lad %s --help: %v\n%s", cmd, err, out)
