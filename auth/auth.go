@@ -86,7 +86,9 @@ func sha(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Store keeps accounts, sessions and tokens in the database.
+// Store keeps accounts, sessions and tokens in the database. Changes to
+// accounts and tokens are logged in the audit log as the actor their
+// context carries (audit.NewContext): the operator's command, or an admin.
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
