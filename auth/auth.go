@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/audit"
 	"github.com/ladgis/lad/web"
 )
 
@@ -84,7 +86,9 @@ func sha(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Store keeps accounts, sessions and tokens in the database.
+// Store keeps accounts, sessions and tokens in the database. Changes to
+// accounts and tokens are logged in the audit log as the actor their
+// context carries (audit.NewContext): the operator's command, or an admin.
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
@@ -118,8 +122,11 @@ func (s *Store) AddUser(ctx context.Context, login, name string, role access.Rol
 	if tercs == nil {
 		tercs = []string{}
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO app_user (login, display_name, role, tercs, password_hash) VALUES ($1, $2, $3, $4, $5)`,
-		login, name, string(role), tercs, hash)
+	err = audit.Begin(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO app_user (login, display_name, role, tercs, password_hash) VALUES ($1, $2, $3, $4, $5)`,
+			login, name, string(role), tercs, hash)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("add user %s: %w", login, err)
 	}
@@ -135,27 +142,29 @@ func (s *Store) SetPassword(ctx context.Context, login, password string) error {
 	if err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `WITH u AS (UPDATE app_user SET password_hash = $2 WHERE login = $1 RETURNING id)
-		DELETE FROM user_session WHERE user_id IN (SELECT id FROM u)`, login, hash)
-	_ = tag
-	return err
+	return audit.Begin(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `WITH u AS (UPDATE app_user SET password_hash = $2 WHERE login = $1 RETURNING id)
+			DELETE FROM user_session WHERE user_id IN (SELECT id FROM u)`, login, hash)
+		return err
+	})
 }
 
 // Disable locks an account out and ends its sessions and tokens.
 func (s *Store) Disable(ctx context.Context, login string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE app_user SET disabled = true WHERE login = $1`, login)
-	if err != nil {
+	return audit.Begin(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE app_user SET disabled = true WHERE login = $1`, login)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("no user %s", login)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM user_session WHERE user_id = (SELECT id FROM app_user WHERE login = $1)`, login); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE api_token SET revoked_at = now() WHERE revoked_at IS NULL AND user_id = (SELECT id FROM app_user WHERE login = $1)`, login)
 		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("no user %s", login)
-	}
-	_, err = s.pool.Exec(ctx, `DELETE FROM user_session WHERE user_id = (SELECT id FROM app_user WHERE login = $1);
-		`, login)
-	if err == nil {
-		_, err = s.pool.Exec(ctx, `UPDATE api_token SET revoked_at = now() WHERE revoked_at IS NULL AND user_id = (SELECT id FROM app_user WHERE login = $1)`, login)
-	}
-	return err
+	})
 }
 
 // User is an account as listed.
@@ -192,13 +201,19 @@ func (s *Store) AddToken(ctx context.Context, login, name string) (string, error
 	if err != nil {
 		return "", err
 	}
-	tag, err := s.pool.Exec(ctx, `INSERT INTO api_token (user_id, name, token_hash)
-		SELECT id, $2, $3 FROM app_user WHERE login = $1 AND NOT disabled`, login, name, sha(tok))
+	err = audit.Begin(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO api_token (user_id, name, token_hash)
+			SELECT id, $2, $3 FROM app_user WHERE login = $1 AND NOT disabled`, login, name, sha(tok))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("no active user %s", login)
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
-	}
-	if tag.RowsAffected() == 0 {
-		return "", fmt.Errorf("no active user %s", login)
 	}
 	return "lad_" + tok, nil
 }
@@ -252,7 +267,7 @@ func (s *Store) Middleware(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if h := c.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		tok := strings.TrimPrefix(strings.TrimPrefix(h, "Bearer "), "lad_")
-		sub, _, _, err := s.subject(ctx, `'' FROM api_token t JOIN app_user u ON u.id = t.user_id
+		sub, _, tokenID, err := s.subject(ctx, `t.id::text FROM api_token t JOIN app_user u ON u.id = t.user_id
 			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`, sha(tok))
 		if err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -260,7 +275,9 @@ func (s *Store) Middleware(c *fiber.Ctx) error {
 			}
 			return err
 		}
+		id, _ := strconv.ParseInt(tokenID, 10, 64)
 		c.Locals(web.SubjectKey, sub)
+		c.Locals(web.ActorKey, audit.Token(sub.Login, id))
 		return c.Next()
 	}
 	if cookie := c.Cookies(cookieName); cookie != "" {

@@ -77,7 +77,7 @@ func TestInvalidGeometryRefused(t *testing.T) {
 func TestAuditLogAppendOnly(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := context.Background()
-	if _, err := d.Pool.Exec(ctx, `INSERT INTO audit_log (actor, action) VALUES ('test', 'insert')`); err != nil {
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO audit_log (actor, op, table_name) VALUES ('test', 'INSERT', 'test')`); err != nil {
 		t.Fatal(err)
 	}
 	for _, stmt := range []string{

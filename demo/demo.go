@@ -21,11 +21,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/ladgis/lad/audit"
 	"github.com/ladgis/lad/ingest"
 	ladsql "github.com/ladgis/lad/sql"
 )
@@ -59,8 +61,12 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Loader {
 }
 
 // Load fills an empty database with the demo city and reports whether it
-// did; a database that already holds a municipality is left alone.
+// did; a database that already holds a municipality is left alone. The
+// audit log names the actor ctx carries (audit.NewContext), or system:demo.
 func (l *Loader) Load(ctx context.Context) (bool, error) {
+	if _, ok := audit.FromContext(ctx); !ok {
+		ctx = audit.NewContext(ctx, audit.System("demo"))
+	}
 	var exists bool
 	if err := l.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM municipality)").Scan(&exists); err != nil {
 		return false, fmt.Errorf("demo: check database: %w", err)
@@ -189,17 +195,24 @@ func (l *Loader) districts(ctx context.Context) ([]district, error) {
 	return out, rows.Err()
 }
 
+// consultation writes the consultation of the draft plan, its comments and
+// the fee rates in one transaction.
 func (l *Loader) consultation(ctx context.Context, g *city) error {
 	q := ladsql.MustNamed(ladsql.Demo(), "consultation.sql")
+	return audit.Begin(ctx, l.pool, func(tx pgx.Tx) error { return l.consultationIn(ctx, tx, q, g) })
+}
+
+// consultationIn writes the consultation of draft plan g.draft through tx.
+func (l *Loader) consultationIn(ctx context.Context, tx pgx.Tx, q map[string]string, g *city) error {
 	draft := g.draft
 	var planID int64
-	if err := l.pool.QueryRow(ctx, q["draft_plan"], draft.localID).Scan(&planID); err != nil {
+	if err := tx.QueryRow(ctx, q["draft_plan"], draft.localID).Scan(&planID); err != nil {
 		return fmt.Errorf("demo: find draft plan: %w", err)
 	}
 	opens := l.Today.AddDate(0, 0, -7)
 	closes := l.Today.AddDate(0, 0, 21)
 	var cid int64
-	if err := l.pool.QueryRow(ctx, q["consultation"], TERC, planID, "Konsultacje społeczne projektu: "+draft.title,
+	if err := tx.QueryRow(ctx, q["consultation"], TERC, planID, "Konsultacje społeczne projektu: "+draft.title,
 		"Zapraszamy do zapoznania się z projektem planu i zgłaszania uwag: przez mapę, formularz lub na spotkaniu w Urzędzie.",
 		opens.Format("2006-01-02"), closes.Format("2006-01-02")).Scan(&cid); err != nil {
 		return fmt.Errorf("demo: consultation: %w", err)
@@ -209,19 +222,19 @@ func (l *Loader) consultation(ctx context.Context, g *city) error {
 		var id int64
 		receipt := fmt.Sprintf("KS/%d/%04d", opens.Year(), i+1)
 		submitted := opens.Add(time.Duration(r.IntN(6*24)) * time.Hour)
-		if err := l.pool.QueryRow(ctx, q["comment"], cid, receipt, draft.localID, c.designation, c.body, c.owner, submitted, c.wkt).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, q["comment"], cid, receipt, draft.localID, c.designation, c.body, c.owner, submitted, c.wkt).Scan(&id); err != nil {
 			return fmt.Errorf("demo: comment %d: %w", i+1, err)
 		}
-		if _, err := l.pool.Exec(ctx, q["author"], id, c.name, c.address, c.email); err != nil {
+		if _, err := tx.Exec(ctx, q["author"], id, c.name, c.address, c.email); err != nil {
 			return fmt.Errorf("demo: comment author %d: %w", i+1, err)
 		}
 		if c.answer != "" {
-			if _, err := l.pool.Exec(ctx, q["answer"], id, c.answer, c.reason); err != nil {
+			if _, err := tx.Exec(ctx, q["answer"], id, c.answer, c.reason); err != nil {
 				return fmt.Errorf("demo: answer %d: %w", i+1, err)
 			}
 		}
 	}
-	if _, err := l.pool.Exec(ctx, q["fee_rates"], TERC); err != nil {
+	if _, err := tx.Exec(ctx, q["fee_rates"], TERC); err != nil {
 		return fmt.Errorf("demo: fee rates: %w", err)
 	}
 	return nil

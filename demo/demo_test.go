@@ -48,6 +48,8 @@ func TestDemoCity(t *testing.T) {
 		{"penalties", `SELECT count(*) FROM penalty`, 1},
 		{"consultation comments", `SELECT count(*) FROM consultation_comment`, 20},
 		{"comment authors kept apart", `SELECT count(*) FROM consultation_comment_author`, 20},
+		{"comments in the audit log as system:demo", `SELECT count(*) FROM audit_log WHERE actor = 'system:demo' AND table_name = 'consultation_comment'`, 20},
+		{"permits in the audit log as system:demo", `SELECT count(*) FROM audit_log WHERE actor = 'system:demo' AND table_name = 'permit'`, 3900},
 	} {
 		var n int
 		if err := d.Pool.QueryRow(ctx, c.q).Scan(&n); err != nil {
@@ -57,6 +59,10 @@ func TestDemoCity(t *testing.T) {
 			t.Errorf("%s: %d, want at least %d", c.what, n, c.min)
 		}
 		t.Logf("%-40s %d", c.what, n)
+	}
+	var others int
+	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor <> 'system:demo'`).Scan(&others); err != nil || others != 0 {
+		t.Errorf("%d audit entries not by system:demo (%v)", others, err)
 	}
 	var open bool
 	if err := d.Pool.QueryRow(ctx, `SELECT bool_or(current_date BETWEEN opens_on AND closes_on OR DATE '2026-11-23' BETWEEN opens_on AND closes_on) FROM consultation`).Scan(&open); err != nil || !open {

@@ -14,7 +14,22 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ladgis/lad/audit"
 )
+
+// auditActor is who the audit log names for a batch's writes: the actor
+// the context carries (the signed-in uploader, the operator's command), or
+// else ład itself on behalf of opts.Actor.
+func auditActor(ctx context.Context, opts Options) string {
+	if a, ok := audit.FromContext(ctx); ok {
+		return a
+	}
+	if opts.Actor == "" || opts.Actor == "system" {
+		return audit.System("ingest")
+	}
+	return audit.System(opts.Actor)
+}
 
 // batch is one file being loaded inside one transaction.
 type batch struct {
@@ -31,6 +46,9 @@ type batch struct {
 }
 
 func (b *batch) open(ctx context.Context) error {
+	if err := audit.WithActor(ctx, b.tx, auditActor(ctx, b.opts)); err != nil {
+		return err
+	}
 	err := b.tx.QueryRow(ctx, `INSERT INTO ingest_batch (kind, format, source_name, sha256, terc, created_by, options)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		string(b.kind), b.report.Format, b.name, b.report.SHA256, nullIfEmpty(b.opts.TERC), b.opts.Actor, b.opts.key()).Scan(&b.batchID)

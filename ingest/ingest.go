@@ -60,7 +60,9 @@ type Options struct {
 	// Repair makes invalid geometries valid with ST_MakeValid and records
 	// the repair, instead of rejecting the record.
 	Repair bool
-	// Actor is who runs the ingest (login or "system").
+	// Actor is who runs the ingest (login or "system"), recorded with the
+	// batch. The audit log names the actor ctx carries (audit.NewContext),
+	// or system:<Actor> when it carries none.
 	Actor string
 	// Mapping maps target fields to source property names, for GeoJSON and
 	// CSV files whose names differ from ład's defaults.

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ladgis/lad/audit"
 	ladsql "github.com/ladgis/lad/sql"
 )
 
@@ -217,9 +218,9 @@ func (a *API) addComment(c *fiber.Ctx) error {
 	if err := req.check(); err != nil {
 		return bad(err.Error())
 	}
-	ctx := c.UserContext()
+	ctx := AuditContext(c)
 	var receipt string
-	err = pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
+	err = audit.Begin(ctx, a.pool, func(tx pgx.Tx) error {
 		var terc string
 		var open bool
 		if err := tx.QueryRow(ctx, a.q["consultation_open"], id).Scan(&terc, &open); err != nil {

@@ -70,7 +70,7 @@ func (h *Ingest) upload(c *fiber.Ctx) error {
 			return bad("srid must be an EPSG code")
 		}
 	}
-	rep, err := h.in.Reader(c.UserContext(), kind, fh.Filename, f, opts)
+	rep, err := h.in.Reader(AuditContext(c), kind, fh.Filename, f, opts)
 	if err != nil {
 		if Unavailable(err) {
 			return err

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/audit"
 )
 
 // Config of the HTTP server.
@@ -59,6 +60,29 @@ func Subject(c *fiber.Ctx) access.Subject {
 		return s
 	}
 	return access.AnonymousSubject
+}
+
+// ActorKey is the fiber.Ctx Locals key where the sign-in middleware puts the
+// caller's audit actor when it is not user:<login> (an API token's).
+const ActorKey = "lad.actor"
+
+// Actor is who the audit log names for the request's writes: the signed-in
+// user, the API token, or an anonymous resident known by the request id.
+func Actor(c *fiber.Ctx) string {
+	if a, ok := c.Locals(ActorKey).(string); ok && a != "" {
+		return a
+	}
+	if s := Subject(c); s.Staff() && s.Login != "" {
+		return audit.User(s.Login)
+	}
+	rid, _ := c.Locals("requestid").(string)
+	return audit.Anonymous(rid)
+}
+
+// AuditContext is the request's context carrying its audit actor: write
+// paths pass it to audit.Begin or to packages that open transactions.
+func AuditContext(c *fiber.Ctx) context.Context {
+	return audit.NewContext(c.UserContext(), Actor(c))
 }
 
 // New builds the server and mounts modules in order.

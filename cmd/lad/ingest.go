@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/ladgis/lad/audit"
 	"github.com/ladgis/lad/ingest"
 )
 
@@ -22,7 +23,7 @@ func ingestCommand() *cli.Command {
 		&cli.StringFlag{Name: "format", Usage: "force the format: " + strings.Join([]string{ingest.FormatGeoJSON, ingest.FormatAPPGML, ingest.FormatINSPIRE, ingest.FormatRWDZ, ingest.FormatCityCSV, ingest.FormatULDK, ingest.FormatCSV, ingest.FormatJSON}, ", ")},
 		&cli.IntFlag{Name: "srid", Usage: "EPSG code of coordinates when the file does not say (2176–2180, 4326, 4258, 3857)"},
 		&cli.StringSliceFlag{Name: "map", Usage: "field=property: read a field from a differently named property (repeatable), e.g. teryt=ID_DZIALKI, plan.title=…"},
-		&cli.StringFlag{Name: "as", Value: "system", Usage: "who runs the ingest (recorded with the batch)"},
+		&cli.StringFlag{Name: "as", Usage: "who runs the ingest, recorded with the batch (default: cli:<system user>, as in the audit log)"},
 		&cli.BoolFlag{Name: "json", Usage: "print the reports as JSON"},
 	}
 	var sub []*cli.Command
@@ -83,6 +84,9 @@ func runIngest(c *cli.Context, kind ingest.Kind) error {
 		opts := ingest.Options{
 			TERC: c.String("municipality"), DryRun: c.Bool("dry-run"), Repair: c.Bool("repair"),
 			Format: c.String("format"), SRID: c.Int("srid"), Mapping: mapping, Actor: c.String("as"),
+		}
+		if opts.Actor == "" {
+			opts.Actor, _ = audit.FromContext(c.Context)
 		}
 		if tty {
 			size := int64(0)

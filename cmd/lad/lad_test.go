@@ -197,7 +197,7 @@ func TestServeStartsStopsAndRestarts(t *testing.T) {
 
 func TestHelpExplainsEveryCommand(t *testing.T) {
 	bin := buildLad(t)
-	for _, cmd := range []string{"serve", "ingest", "analyze", "migrate", "user"} {
+	for _, cmd := range []string{"serve", "ingest", "analyze", "migrate", "user", "audit"} {
 		out, err := exec.Command(bin, cmd, "--help").CombinedOutput()
 		if err != nil {
 			t.Fatalf("lad %s --help: %v\n%s", cmd, err, out)
@@ -284,7 +284,7 @@ func TestBackupAndRestore(t *testing.T) {
 	s := startServe(t, bin, data)
 	s.waitReady(t, 60*time.Second)
 	psql(`INSERT INTO municipality (terc, name) VALUES ('0264011', 'Wrocław')`)
-	psql(`INSERT INTO audit_log (actor, action) VALUES ('test', 'before-backup')`)
+	psql(`INSERT INTO audit_log (actor, op, table_name) VALUES ('test', 'INSERT', 'before-backup')`)
 	file := filepath.Join(t.TempDir(), "lad.dump")
 	run("backup", file)
 	psql(`UPDATE municipality SET name = 'changed'`)
@@ -296,7 +296,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if got := psql(`SELECT name FROM municipality`); got != "Wrocław" {
 		t.Errorf("after restore: %q", got)
 	}
-	if got := psql(`SELECT count(*) FROM audit_log WHERE action = 'before-backup'`); got != "1" {
+	if got := psql(`SELECT count(*) FROM audit_log WHERE table_name = 'before-backup'`); got != "1" {
 		t.Errorf("audit log not restored: %q", got)
 	}
 	s.interrupt(t)

@@ -14,12 +14,16 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ladgis/lad/audit"
 	"github.com/ladgis/lad/db"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Whatever a command writes, the audit log names the system user who
+	// ran it; the server's requests carry their own actors.
+	ctx = audit.NewContext(ctx, audit.CLI())
 	if err := newApp().RunContext(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "lad:", err)
 		stop()
@@ -78,6 +82,7 @@ reachable only through a unix socket there, and stops it when it exits.`,
 			withGlobals(analyzeCommand()),
 			withGlobals(migrateCommand()),
 			withGlobals(userCommand()),
+			withGlobals(auditCommand()),
 			withGlobals(backupCommand()),
 			withGlobals(restoreCommand()),
 		},
