@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // items fetches every page of a collection's items for a query and
@@ -184,5 +188,33 @@ func TestGDALWithCQL2Filter(t *testing.T) {
 	d.Pool.QueryRow(context.Background(), `SELECT count(*) FROM permit_public WHERE kind = 'notification' AND decided_on >= '2015-06-01'`).Scan(&want)
 	if len(fc.Features) != want || want == 0 {
 		t.Errorf("ogr2ogr -where got %d features, PostGIS counts %d", len(fc.Features), want)
+	}
+}
+
+// The OpenAPI document validates as OpenAPI 3.0 (kin-openapi), and every
+// items path declares the filter and sortby parameters.
+func TestOpenAPIDocumentValidates(t *testing.T) {
+	base, _ := serve(t)
+	resp, err := http.Get(base + "/ogc/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document does not validate: %v", err)
+	}
+	items := doc.Paths.Value("/collections/permits/items")
+	if items == nil || items.Get == nil {
+		t.Fatal("no items path for permits")
+	}
+	for _, name := range []string{"filter", "filter-lang", "filter-crs", "sortby", "bbox", "datetime", "limit"} {
+		if items.Get.Parameters.GetByInAndName("query", name) == nil {
+			t.Errorf("items of permits do not declare %s", name)
+		}
 	}
 }
