@@ -301,10 +301,12 @@ func (s *Store) Middleware(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// Routes mounts the middleware (first: before every other module) and the
-// sign-in endpoints.
+// Identify is the sign-in middleware: the server runs it before the route
+// policy and every route (web.Identifier).
+func (s *Store) Identify(c *fiber.Ctx) error { return s.Middleware(c) }
+
+// Routes mounts the sign-in endpoints.
 func (s *Store) Routes(r fiber.Router) {
-	r.Use(s.Middleware)
 	login := limiter.New(limiter.Config{Max: 10, Expiration: time.Minute, LimitReached: func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusTooManyRequests, "too many attempts: wait a minute")
 	}})

@@ -66,7 +66,13 @@ func TestSignInSessionsCSRFAndTokens(t *testing.T) {
 	if err := st.AddUser(ctx, "x", "", access.Planner, nil, "short"); err == nil {
 		t.Error("short password and login accepted")
 	}
-	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, st, probe{}).App()
+	policy, err := access.NewPolicy(append(access.Routes(),
+		access.Rule{Method: "GET", Path: "/api/whoami", Audience: access.Public},
+		access.Rule{Method: "POST", Path: "/api/planner-write", Audience: access.AudiencePlanner}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := web.New(web.Config{Policy: policy}, log, func(context.Context) error { return nil }, st, probe{}).App()
 
 	if code, _, _ := req(t, app, "POST", "/api/login", `{"login":"anna","password":"złe"}`); code != 401 {
 		t.Errorf("wrong password: %d", code)

@@ -25,15 +25,14 @@ type asRole struct {
 	mod  Module
 }
 
-func (a asRole) Routes(r fiber.Router) {
-	r.Use(func(c *fiber.Ctx) error {
-		if a.role != access.Anonymous {
-			c.Locals(SubjectKey, access.Subject{Role: a.role, Login: "test-" + string(a.role)})
-		}
-		return c.Next()
-	})
-	a.mod.Routes(r)
+func (a asRole) Identify(c *fiber.Ctx) error {
+	if a.role != access.Anonymous {
+		c.Locals(SubjectKey, access.Subject{Role: a.role, Login: "test-" + string(a.role)})
+	}
+	return c.Next()
 }
+
+func (a asRole) Routes(r fiber.Router) { a.mod.Routes(r) }
 
 func upload(t *testing.T, app *fiber.App, kind, name, body string) (int, map[string]any) {
 	var buf bytes.Buffer

@@ -31,6 +31,15 @@ type Config struct {
 	Addr           string
 	RequestTimeout time.Duration // whole-request budget for handlers (0: 30 s)
 	BodyLimit      int           // bytes (0: 32 MiB, enough for photo uploads)
+	// Policy decides every request by its route (nil: access.Routes()).
+	Policy *access.Policy
+}
+
+// Identifier is a module that tells who is calling: its Identify runs
+// before the route policy and every route, and puts the caller's
+// access.Subject under SubjectKey.
+type Identifier interface {
+	Identify(c *fiber.Ctx) error
 }
 
 // Module is a feature that mounts its routes on the application.
@@ -127,6 +136,19 @@ func New(cfg Config, log *slog.Logger, ready ReadyFunc, modules ...Module) *Serv
 		c.Set("Referrer-Policy", "same-origin")
 		return c.Next()
 	})
+	for _, m := range modules {
+		if a, ok := m.(Identifier); ok {
+			s.app.Use(a.Identify)
+		}
+	}
+	policy := cfg.Policy
+	if policy == nil {
+		var err error
+		if policy, err = access.NewPolicy(access.Routes()); err != nil {
+			panic(err) // the built-in table is checked by tests
+		}
+	}
+	s.app.Use(enforce(policy))
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
@@ -221,6 +243,33 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// enforce decides every request by the route policy before any handler:
+// a path without a rule does not exist (404), a caller below the rule's
+// audience is refused (401/403), and so is staff acting on a municipality
+// it does not work for.
+func enforce(p *access.Policy) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		rule, ok := p.Match(c.Method(), c.Path())
+		if !ok {
+			return fiber.NewError(fiber.StatusNotFound, "no such resource")
+		}
+		var terc string
+		if rule.Scope != "" {
+			terc = c.Query(rule.Scope)
+			if terc == "" && c.Method() == fiber.MethodPost {
+				terc = c.FormValue(rule.Scope)
+			}
+		}
+		if code, msg := Subject(c).Allow(rule, terc); code != 0 {
+			if code == fiber.StatusUnauthorized {
+				c.Set("WWW-Authenticate", `Bearer realm="lad"`)
+			}
+			return fiber.NewError(code, msg)
+		}
+		return c.Next()
+	}
 }
 
 // Require answers 401 to anonymous callers and 403 to staff below the

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ladgis/lad/access"
 	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/pgembed"
 )
@@ -28,6 +29,17 @@ func (m countModule) Routes(r fiber.Router) {
 		return c.JSON(fiber.Map{"n": n})
 	})
 	r.Get("/api/test/panic", func(c *fiber.Ctx) error { panic("secret internals") })
+}
+
+// testPolicy is the route policy plus the test module's routes.
+func testPolicy(t *testing.T) *access.Policy {
+	p, err := access.NewPolicy(append(access.Routes(),
+		access.Rule{Method: "GET", Path: "/api/test/count", Audience: access.Public},
+		access.Rule{Method: "GET", Path: "/api/test/panic", Audience: access.Public}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func get(t *testing.T, app *fiber.App, path string) (int, string, *httptestResp) {
@@ -64,7 +76,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	srv := New(Config{RequestTimeout: 5 * time.Second}, log, func(ctx context.Context) error { return db.CheckReady(ctx, pool) }, countModule{pool})
+	srv := New(Config{RequestTimeout: 5 * time.Second, Policy: testPolicy(t)}, log, func(ctx context.Context) error { return db.CheckReady(ctx, pool) }, countModule{pool})
 	app := srv.App()
 
 	if code, body, _ := get(t, app, "/api/test/count"); code != 200 {
@@ -108,7 +120,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 
 func TestPanicsDoNotLeakInternals(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{}, log, func(context.Context) error { return nil }, countModule{})
+	srv := New(Config{Policy: testPolicy(t)}, log, func(context.Context) error { return nil }, countModule{})
 	code, body, h := get(t, srv.App(), "/api/test/panic")
 	if code != 500 || strings.Contains(body, "secret") || h.requestID == "" || !strings.Contains(body, h.requestID) {
 		t.Fatalf("panic answer: %d %q request id %q", code, body, h.requestID)

@@ -62,13 +62,20 @@ with the private database cluster.`,
 			go ts.Listen(c.Context, e.db.URL, nil)
 			srv := web.New(web.Config{Addr: addr, RequestTimeout: c.Duration("request-timeout")}, e.log,
 				func(ctx2 context.Context) error { return db.CheckReady(ctx2, e.db.Pool) },
-				append([]web.Module{auth.NewStore(e.db.Pool, e.log), ts, ogc.New(e.db.Pool, cat, e.log)}, modules(e)...)...)
+				httpModules(e, cat, ts)...)
 			srv.Registry().MustRegister(ts.Collectors()...)
 			e.log.Info("ład is serving", "url", "http://"+addr+"/")
 			fmt.Printf("ład: open http://%s/ (Ctrl-C stops)\n", addr)
 			return srv.Serve(c.Context)
 		},
 	}
+}
+
+// httpModules is everything the HTTP server mounts, in order: sign-in
+// first, then tiles, the OGC API and the features (the authorisation
+// matrix test builds the same list).
+func httpModules(e *env, cat *layers.Catalogue, ts *tiles.Server) []web.Module {
+	return append([]web.Module{auth.NewStore(e.db.Pool, e.log), ts, ogc.New(e.db.Pool, cat, e.log)}, modules(e)...)
 }
 
 // modules lists the features mounted on the HTTP server after the tiles,
