@@ -38,8 +38,9 @@ row() { # concurrency list
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   echo "$rps | $p50 | $p99 | ${non2xx:-0}"
 }
-# Warm the buffers once, as a city server would be.
-TILE_LIST=$DATA/places.txt wrk -t1 -c2 -d3s -s bench/tiles/list.lua "http://127.0.0.1:$PORT" >/dev/null 2>&1
+# Warm the buffers and every pooled connection (16) once, as on a city
+# server that has been up for a while.
+TILE_LIST=$DATA/places.txt wrk -t2 -c16 -d3s -s bench/tiles/list.lua "http://127.0.0.1:$PORT" >/dev/null 2>&1
 place8=$(row 8 "$DATA/places.txt")
 parcel8=$(row 8 "$DATA/parcels.txt")
 echo
