@@ -77,5 +77,18 @@ func (s Subject) InMunicipality(terc string) bool {
 	return slices.Contains(s.TERCs, terc)
 }
 
+// Scope is the municipalities whose non-public rows s may see: nil for an
+// administrator of every municipality (no restriction), else s.TERCs
+// (empty: none).
+func (s Subject) Scope() []string {
+	if s.Role == Admin && len(s.TERCs) == 0 {
+		return nil
+	}
+	if s.TERCs == nil {
+		return []string{}
+	}
+	return s.TERCs
+}
+
 // Staff reports whether s is signed in with a staff role.
 func (s Subject) Staff() bool { return s.Role != Anonymous }

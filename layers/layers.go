@@ -113,12 +113,15 @@ type Layer struct {
 	Legend        []LegendItem    `yaml:"legend" json:"legend"`
 	Attribution   string          `yaml:"attribution" json:"attribution"`
 	TimeAttribute string          `yaml:"time_attribute" json:"time_attribute,omitempty"`
-	TERCColumn    string          `yaml:"terc_column" json:"-"`
-	CacheMaxAge   int             `yaml:"cache_max_age" json:"cache_max_age"` // seconds
-	Limits        Limits          `yaml:"limits" json:"limits"`
-	Visible       bool            `yaml:"visible" json:"visible"` // shown when the map opens
-	Licence       string          `yaml:"licence" json:"licence"`
-	Params        []Param         `yaml:"params" json:"params,omitempty"`
+	// TERCColumn holds each row's municipality (default terc): the rows of
+	// a layer that is not public are limited to the municipalities the
+	// caller works for (access.Subject.Scope), in tiles and features alike.
+	TERCColumn  string  `yaml:"terc_column" json:"-"`
+	CacheMaxAge int     `yaml:"cache_max_age" json:"cache_max_age"` // seconds
+	Limits      Limits  `yaml:"limits" json:"limits"`
+	Visible     bool    `yaml:"visible" json:"visible"` // shown when the map opens
+	Licence     string  `yaml:"licence" json:"licence"`
+	Params      []Param `yaml:"params" json:"params,omitempty"`
 }
 
 // Catalogue is the set of published layers, in display order.

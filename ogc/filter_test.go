@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -14,6 +16,12 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/db/dbtest"
+	"github.com/ladgis/lad/layers"
+	"github.com/ladgis/lad/web"
 )
 
 // items fetches every page of a collection's items for a query and
@@ -215,6 +223,69 @@ func TestOpenAPIDocumentValidates(t *testing.T) {
 	for _, name := range []string{"filter", "filter-lang", "filter-crs", "sortby", "bbox", "datetime", "limit"} {
 		if items.Get.Parameters.GetByInAndName("query", name) == nil {
 			t.Errorf("items of permits do not declare %s", name)
+		}
+	}
+}
+
+// as is a stand-in sign-in: every request is made by the given subject.
+type as struct{ s access.Subject }
+
+func (a as) Identify(c *fiber.Ctx) error {
+	c.Locals(web.SubjectKey, a.s)
+	return c.Next()
+}
+
+func (as) Routes(fiber.Router) {}
+
+// Rows of a non-public collection (inspections) are limited to the
+// municipalities the caller works for; an administrator of every
+// municipality sees all of them; the public does not see the collection.
+func TestNonPublicRowsScopedToMunicipality(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := d.Pool.Exec(ctx, `
+		INSERT INTO ad_carrier (terc, inventory_no, kind, geom) VALUES
+		  ('0264011', 'WRO-1', 'billboard', ST_SetSRID(ST_MakePoint(362000, 362000), 2180)),
+		  ('1465011', 'WAW-1', 'billboard', ST_SetSRID(ST_MakePoint(490000, 640000), 2180));
+		INSERT INTO inspection (id, carrier_id, terc, inspector, inspected_at, result)
+		SELECT gen_random_uuid(), c.id, c.terc, 'kontroler', now() - n * interval '1 day', 'compliant'
+		FROM ad_carrier c, generate_series(1, CASE WHEN c.terc = '0264011' THEN 3 ELSE 2 END) n`); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := layers.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, c := range []struct {
+		name string
+		s    access.Subject
+		want int // -1: the collection does not exist for the caller
+	}{
+		{"inspector of Wrocław", access.Subject{Role: access.Inspector, TERCs: []string{"0264011"}}, 3},
+		{"inspector of Warszawa", access.Subject{Role: access.Inspector, TERCs: []string{"1465011"}}, 2},
+		{"planner of both", access.Subject{Role: access.Planner, TERCs: []string{"0264011", "1465011"}}, 5},
+		{"inspector of none", access.Subject{Role: access.Inspector}, 0},
+		{"admin of every municipality", access.Subject{Role: access.Admin}, 5},
+		{"anonymous", access.AnonymousSubject, -1},
+	} {
+		app := web.New(web.Config{}, log, func(context.Context) error { return nil }, as{c.s}, New(d.Pool, cat, log)).App()
+		for _, path := range []string{"/ogc/collections/inspections/items?limit=100", "/ogc/collections/inspections/download?f=geojson"} {
+			resp, err := app.Test(httptest.NewRequest("GET", path, nil), 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fc struct {
+				Features []any `json:"features"`
+			}
+			json.NewDecoder(resp.Body).Decode(&fc)
+			resp.Body.Close()
+			switch {
+			case c.want < 0 && resp.StatusCode != 404:
+				t.Errorf("%s, %s: %d, want 404", c.name, path, resp.StatusCode)
+			case c.want >= 0 && (resp.StatusCode != 200 || len(fc.Features) != c.want):
+				t.Errorf("%s, %s: %d with %d features, want %d", c.name, path, resp.StatusCode, len(fc.Features), c.want)
+			}
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ladgis/lad/access"
 	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/ogc/cql2"
 	"github.com/ladgis/lad/web"
@@ -285,6 +286,9 @@ type query struct {
 	// filter is the CQL2 filter, its coordinates in filterSRID.
 	filter     cql2.Expr
 	filterSRID int
+	// scope limits a non-public collection's rows to the caller's
+	// municipalities (nil: every row).
+	scope []string
 	// sort is the sortby order; after then holds a cursor (sortCursor).
 	sort   []sortKey
 	cursor []*string
@@ -320,6 +324,9 @@ var reserved = map[string]bool{"f": true, "limit": true, "bbox": true, "bbox-crs
 
 func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 	q := &query{limit: l.Limits.Default, outSRID: 4326, outCRS: crs84, bboxSRID: 4326, filters: map[string]string{}}
+	if l.Audience != access.Public {
+		q.scope = web.Subject(c).Scope()
+	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -532,6 +539,9 @@ func (q *query) sql(l *layers.Layer, fid string) (string, []any, error) {
 	}
 	if fid != "" {
 		where = append(where, key+"::text = "+arg(fid))
+	}
+	if q.scope != nil {
+		where = append(where, "t."+ident(l.TERCColumn)+" = ANY("+arg(q.scope)+"::text[])")
 	}
 	if q.bbox != nil {
 		env := fmt.Sprintf("ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, %s::int), 2180)", arg(q.bbox[0]), arg(q.bbox[1]), arg(q.bbox[2]), arg(q.bbox[3]), arg(q.bboxSRID))

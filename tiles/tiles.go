@@ -115,7 +115,10 @@ type request struct {
 	layers  []*layers.Layer
 	z, x, y int
 	params  map[string]string
-	key     string
+	// scope limits the rows of non-public layers to these municipalities
+	// (nil: no limit).
+	scope []string
+	key   string
 }
 
 func badRequest(format string, args ...any) error {
@@ -174,8 +177,16 @@ func (s *Server) parse(c *fiber.Ctx) (*request, error) {
 	names := make([]string, len(req.layers))
 	for i, l := range req.layers {
 		names[i] = l.ID
+		if l.Audience != access.Public && req.scope == nil {
+			req.scope = subject.Scope()
+		}
 	}
 	req.key = fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), z, x, y, strings.Join(q, "&"))
+	if req.scope != nil {
+		// Staff of different municipalities see different rows: their
+		// tiles are cached apart.
+		req.key += "#" + strings.Join(req.scope, ",")
+	}
 	return req, nil
 }
 
@@ -209,7 +220,7 @@ func (s *Server) tile(c *fiber.Ctx) error {
 		s.metrics.misses.Inc()
 		epoch := s.epoch.Load()
 		start := time.Now()
-		data, err := s.Render(c.UserContext(), req.layers, req.z, req.x, req.y, req.params)
+		data, err := s.Render(c.UserContext(), req.layers, req.z, req.x, req.y, req.params, req.scope)
 		if err != nil {
 			return err
 		}
@@ -288,8 +299,10 @@ func gzipBytes(b []byte) []byte {
 }
 
 // Render makes one tile of the given layers with one SQL statement.
-func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, params map[string]string) ([]byte, error) {
-	sql, args := TileSQL(ls, z, x, y, params)
+// scope limits the rows of non-public layers to those municipalities (nil:
+// every row).
+func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, params map[string]string, scope []string) ([]byte, error) {
+	sql, args := TileSQL(ls, z, x, y, params, scope)
 	if sql == "" {
 		return []byte{}, nil // no layer is drawn at this zoom
 	}
@@ -304,7 +317,7 @@ func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, pa
 // layer ST_AsMVT over rows whose indexed EPSG:3857 geometry meets the
 // buffered envelope, simplified at low zoom; layer MVTs are concatenated.
 // Identifiers come only from the catalogue; values are bound parameters.
-func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string, []any) {
+func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string, scope []string) (string, []any) {
 	args := []any{z, x, y}
 	var parts []string
 	tileUnit := world / math.Exp2(float64(z)) / extent // metres per tile unit
@@ -336,6 +349,10 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string,
 			if g.Filter != "" {
 				where = append(where, "("+g.Filter+")")
 			}
+		}
+		if l.Audience != access.Public && scope != nil {
+			args = append(args, scope)
+			where = append(where, fmt.Sprintf("%s = ANY($%d::text[])", pgx.Identifier{l.TERCColumn}.Sanitize(), len(args)))
 		}
 		for _, p := range l.Params {
 			v, ok := params[p.Name]

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,66 @@ func TestCacheIsBoundedLRU(t *testing.T) {
 	}
 	if _, ok := c.Get("0"); ok {
 		t.Error("oldest tile kept")
+	}
+}
+
+// as is a stand-in sign-in for one subject.
+type as struct{ s access.Subject }
+
+func (a as) Identify(c *fiber.Ctx) error {
+	c.Locals(web.SubjectKey, a.s)
+	return c.Next()
+}
+
+func (as) Routes(fiber.Router) {}
+
+// Tiles of a non-public layer hold only the rows of the caller's
+// municipalities, and are cached apart per municipality set.
+func TestNonPublicTilesScopedToMunicipality(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := d.Pool.Exec(ctx, `
+		INSERT INTO ad_carrier (terc, inventory_no, kind, geom) VALUES
+		  ('0264011', 'WRO-1', 'billboard', ST_SetSRID(ST_MakePoint(362000, 362000), 2180)),
+		  ('1465011', 'X-1', 'billboard', ST_SetSRID(ST_MakePoint(362010, 362010), 2180));
+		INSERT INTO inspection (id, carrier_id, terc, inspector, inspected_at, result)
+		SELECT gen_random_uuid(), id, terc, 'kontroler', now(), 'compliant' FROM ad_carrier`); err != nil {
+		t.Fatal(err)
+	}
+	var x, y int
+	if err := d.Pool.QueryRow(ctx, `SELECT floor((ST_X(p) + 20037508.342789244) / (40075016.68557849 / 2^14))::int,
+		floor((20037508.342789244 - ST_Y(p)) / (40075016.68557849 / 2^14))::int
+		FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(362005, 362005), 2180), 3857) AS p) q`).Scan(&x, &y); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := layers.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ts := New(d.Pool, cat, nil, Config{}, log) // one cache shared by every caller
+	path := fmt.Sprintf("/tiles/inspections/14/%d/%d.mvt", x, y)
+	for _, c := range []struct {
+		s    access.Subject
+		want []string
+	}{
+		{access.Subject{Role: access.Inspector, TERCs: []string{"0264011"}}, []string{"WRO-1"}},
+		{access.Subject{Role: access.Inspector, TERCs: []string{"1465011"}}, []string{"X-1"}},
+		{access.Subject{Role: access.Admin}, []string{"WRO-1", "X-1"}},
+		{access.Subject{Role: access.Inspector, TERCs: []string{"0264011"}}, []string{"WRO-1"}}, // from the cache
+	} {
+		app := web.New(web.Config{}, log, func(context.Context) error { return nil }, as{c.s}, ts).App()
+		resp, err := app.Test(httptest.NewRequest("GET", path, nil), 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, no := range []string{"WRO-1", "X-1"} {
+			want := slices.Contains(c.want, no)
+			if got := bytes.Contains(body, []byte(no)); got != want || resp.StatusCode != 200 {
+				t.Errorf("%v: status %d, carrier %s in tile %v, want %v", c.s, resp.StatusCode, no, got, want)
+			}
+		}
 	}
 }

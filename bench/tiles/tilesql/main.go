@@ -33,7 +33,7 @@ func main() {
 		}
 		ls = append(ls, l)
 	}
-	sql, args := tiles.TileSQL(ls, *z, 0, 0, nil)
+	sql, args := tiles.TileSQL(ls, *z, 0, 0, nil, nil)
 	if sql == "" {
 		// No layer is drawn at this zoom: the server answers without the
 		// database; the floor is a round trip.
