@@ -143,14 +143,15 @@ func (b *batch) collectRejections(ctx context.Context, query string, args ...any
 
 // Formats ład reads.
 const (
-	FormatGeoJSON = "geojson"     // RFC 7946 or with a "crs" member (EPSG:2176–2180…)
-	FormatAPPGML  = "app-gml"     // APP 1.0/2.0 WFS FeatureCollection
-	FormatINSPIRE = "inspire-plu" // INSPIRE Planned Land Use GML
-	FormatRWDZ    = "rwdz-csv"    // GUNB register export (permits or notifications)
-	FormatCityCSV = "city-csv"    // city permit registers (e.g. Wrocław, CP1250)
-	FormatULDK    = "uldk"        // ULDK GetParcelById responses
-	FormatCSV     = "csv"         // generic CSV with coordinates (carriers, inspections)
-	FormatJSON    = "json"        // JSON array of records (inspections)
+	FormatGeoJSON   = "geojson"     // RFC 7946 or with a "crs" member (EPSG:2176–2180…)
+	FormatAPPGML    = "app-gml"     // APP 1.0/2.0 WFS FeatureCollection
+	FormatINSPIRE   = "inspire-plu" // INSPIRE Planned Land Use GML
+	FormatParcelGML = "parcel-gml"  // EGiB GML, INSPIRE Cadastral Parcels, KIEG WFS
+	FormatRWDZ      = "rwdz-csv"    // GUNB register export (permits or notifications)
+	FormatCityCSV   = "city-csv"    // city permit registers (e.g. Wrocław, CP1250)
+	FormatULDK      = "uldk"        // ULDK GetParcelById responses
+	FormatCSV       = "csv"         // generic CSV with coordinates (carriers, inspections)
+	FormatJSON      = "json"        // JSON array of records (inspections)
 )
 
 // sniff guesses a file's format from its name and first bytes.
@@ -166,6 +167,9 @@ func sniff(kind Kind, name string, r io.ReadSeeker) (string, error) {
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
 	case len(trimmed) > 0 && trimmed[0] == '<':
+		if kind == KindParcels {
+			return FormatParcelGML, nil
+		}
 		if bytes.Contains(head, []byte("inspire.ec.europa.eu/schemas/plu")) {
 			return FormatINSPIRE, nil
 		}

@@ -307,6 +307,7 @@ var loaders = map[loaderKey]loadFunc{
 	{KindPlan, FormatGeoJSON}:      loadPlanGeoJSON,
 	{KindPlan, FormatAPPGML}:       loadPlanAPP,
 	{KindParcels, FormatULDK}:      loadParcelsULDK,
+	{KindParcels, FormatParcelGML}: loadParcelsGML,
 	{KindPlan, FormatINSPIRE}:      loadPlanINSPIRE,
 	{KindPermits, FormatRWDZ}:      loadPermitsRWDZ,
 	{KindPermits, FormatCityCSV}:   loadPermitsCity,
