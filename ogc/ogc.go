@@ -442,7 +442,8 @@ func (q *query) sql(l *layers.Layer, fid string) (string, []any) {
 	if q.after != "" {
 		where = append(where, key+" > "+arg(q.after)+"::"+keyCast(l))
 	}
-	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), ident(l.Source.Table))
+	// A function layer yields its rows with the function's default arguments.
+	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), l.From(nil, arg))
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -158,7 +157,7 @@ func (s *Server) parse(c *fiber.Ctx) (*request, error) {
 			if v == "" {
 				continue
 			}
-			if err := validParam(p, v); err != nil {
+			if err := p.Check(v); err != nil {
 				return nil, badRequest("parameter %s: %v", p.Name, err)
 			}
 			if _, ok := req.params[p.Name]; !ok {
@@ -178,24 +177,6 @@ func (s *Server) parse(c *fiber.Ctx) (*request, error) {
 	}
 	req.key = fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), z, x, y, strings.Join(q, "&"))
 	return req, nil
-}
-
-func validParam(p layers.Param, v string) error {
-	switch p.Type {
-	case "date":
-		if _, err := time.Parse("2006-01-02", v); err != nil {
-			return fmt.Errorf("%q is not a date (YYYY-MM-DD)", v)
-		}
-	case "int":
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return fmt.Errorf("%q is not a whole number", v)
-		}
-	case "text":
-		if len(v) > 200 {
-			return errors.New("too long")
-		}
-	}
-	return nil
 }
 
 func (s *Server) tile(c *fiber.Ctx) error {
@@ -336,14 +317,14 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string,
 				where = append(where, "("+g.Filter+")")
 			}
 		}
-		for _, p := range l.Params {
-			v, ok := params[p.Name]
-			if !ok {
-				continue
-			}
+		bind := func(v any) string {
 			args = append(args, v)
-			cast := map[string]string{"date": "::date", "int": "::bigint", "text": "::text"}[p.Type]
-			where = append(where, fmt.Sprintf("%s %s $%d%s", pgx.Identifier{p.Column}.Sanitize(), p.Op, len(args), cast))
+			return fmt.Sprintf("$%d", len(args))
+		}
+		for _, p := range l.Params {
+			if v, ok := params[p.Name]; ok && !p.Arg {
+				where = append(where, p.Where(bind, v))
+			}
 		}
 		cols := []string{pgx.Identifier{l.Source.Key}.Sanitize() + " AS fid"}
 		for _, a := range l.Attributes {
@@ -361,7 +342,7 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string) (string,
 		parts = append(parts, fmt.Sprintf(
 			`(SELECT coalesce(ST_AsMVT(t, %s, %d, 'geom', %s), '') FROM (SELECT %s%s, ST_AsMVTGeom(%s, b.env, %d, %d, true) AS geom FROM %s, b WHERE %s%s) t WHERE t.geom IS NOT NULL)`,
 			quoteLiteral(l.ID), extent, fid, distinct, strings.Join(cols, ", "), geomExpr, extent, buffer,
-			pgx.Identifier{l.Source.Table}.Sanitize(), strings.Join(where, " AND "), order))
+			l.From(params, bind), strings.Join(where, " AND "), order))
 	}
 	if len(parts) == 0 {
 		return "", nil
