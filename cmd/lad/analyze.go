@@ -22,14 +22,32 @@ func analyzeCommand() *cli.Command {
 plan-coverage: the share of the municipality and of each district covered by local
 plans (MPZP) and by the general plan (POG) in force on --date, and its series by
 year of adoption.
+permit-conformity: each permit, notification and zoning decision against the
+plans in force where and when it was decided, by the conformity matrix (table
+conformity_rule: building category → admitted symbols and zone types); the rate
+per district, year and designation, and the conflicts with their reasons
+(--from-year..--to-year).
+development-pressure: decisions per hexagonal cell (edge --cell-m metres) and
+year, inside plans, outside plans and outside OUZ; hot spots by Getis-Ord Gi*;
+districts ranked by activity without a plan.
+plan-realisation: per plan and designation in force on --date, the capacity
+(max. intensity × area), the floor area permitted since adoption, realisation %
+and capacity remaining.
 advertising-compliance: carriers against their landscape zone's rules, compliance
 per zone, overdue inspections, the enforcement pipeline and penalties accrued by
-art. 37d with the municipality's fee rates.`,
+art. 37d with the municipality's fee rates.
+changes: what changed between --from and --to: plans, coverage, permits per
+district, carriers, violations, consultations and comments.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "municipality", Aliases: []string{"m"}, Value: "0264011", Usage: "TERC of the municipality"},
 			&cli.StringFlag{Name: "date", Usage: "as of this date (YYYY-MM-DD, default today)"},
 			&cli.StringFlag{Name: "district-kind", Value: "osiedle", Usage: "which districts to break down by"},
 			&cli.IntFlag{Name: "inspection-days", Value: 365, Usage: "advertising-compliance: a carrier is overdue when its last inspection is older"},
+			&cli.IntFlag{Name: "from-year", Usage: "permit-conformity, development-pressure: first year counted (default nine years before --to-year)"},
+			&cli.IntFlag{Name: "to-year", Usage: "permit-conformity, development-pressure: last year counted (default the year of --date)"},
+			&cli.IntFlag{Name: "cell-m", Value: 500, Usage: "development-pressure: hexagon edge in metres (100–5000)"},
+			&cli.StringFlag{Name: "from", Usage: "changes: first day of the period (YYYY-MM-DD, default a year before --to)"},
+			&cli.StringFlag{Name: "to", Usage: "changes: last day of the period (YYYY-MM-DD, default --date)"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json"},
 		},
 		Action: func(c *cli.Context) error {
@@ -43,7 +61,8 @@ art. 37d with the municipality's fee rates.`,
 			defer e.close()
 			t, err := analysis.New(e.db.Pool, e.log).Run(c.Context, c.Args().First(),
 				analysis.Params{TERC: c.String("municipality"), Date: c.String("date"), DistrictKind: c.String("district-kind"),
-					InspectionDays: c.Int("inspection-days")})
+					InspectionDays: c.Int("inspection-days"), FromYear: c.Int("from-year"), ToYear: c.Int("to-year"),
+					CellM: c.Int("cell-m"), From: c.String("from"), To: c.String("to")})
 			if err != nil {
 				return err
 			}

@@ -236,7 +236,7 @@ CROSS JOIN LATERAL (
                CASE WHEN p.kind = 'zoning_decision' AND mp.id IS NOT NULL
                     THEN 'decyzja WZ na obszarze obowiązującego planu miejscowego' END,
                CASE WHEN a.mpzp_ok = false
-                    THEN format('kategoria %s (%s) niedopuszczalna na terenie %s', p.category, bc.name_pl, d.designation) END,
+                    THEN format('kategoria %s niedopuszczalna na terenie %s (%s)', p.category, d.designation, bc.name_pl) END,
                CASE WHEN a.pog_ok = false
                     THEN format('kategoria %s niedopuszczalna w strefie planistycznej %s', p.category, g.symbol) END,
                CASE WHEN p.kind = 'zoning_decision' AND mp.id IS NULL AND gp.id IS NOT NULL AND o.inside IS NULL
