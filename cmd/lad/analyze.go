@@ -3,8 +3,11 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -51,22 +54,31 @@ district, carriers, violations, consultations and comments.`,
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
+			if c.NArg() < 1 {
 				return fmt.Errorf("analyze: name one analysis: %s", strings.Join(analysis.Names, ", "))
+			}
+			f, err := trailingFlags(c)
+			if err != nil {
+				return err
+			}
+			p := analysis.Params{TERC: f.str("municipality"), Date: f.str("date"), DistrictKind: f.str("district-kind"),
+				From: f.str("from"), To: f.str("to")}
+			for name, dst := range map[string]*int{"inspection-days": &p.InspectionDays, "from-year": &p.FromYear,
+				"to-year": &p.ToYear, "cell-m": &p.CellM} {
+				if *dst, err = strconv.Atoi(f.str(name)); err != nil {
+					return fmt.Errorf("analyze: --%s must be a whole number", name)
+				}
 			}
 			e, err := openEnv(c)
 			if err != nil {
 				return err
 			}
 			defer e.close()
-			t, err := analysis.New(e.db.Pool, e.log).Run(c.Context, c.Args().First(),
-				analysis.Params{TERC: c.String("municipality"), Date: c.String("date"), DistrictKind: c.String("district-kind"),
-					InspectionDays: c.Int("inspection-days"), FromYear: c.Int("from-year"), ToYear: c.Int("to-year"),
-					CellM: c.Int("cell-m"), From: c.String("from"), To: c.String("to")})
+			t, err := analysis.New(e.db.Pool, e.log).Run(c.Context, c.Args().First(), p)
 			if err != nil {
 				return err
 			}
-			switch c.String("format") {
+			switch f.str("format") {
 			case "json":
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
@@ -105,6 +117,50 @@ district, carriers, violations, consultations and comments.`,
 			return fmt.Errorf("--format must be table, csv or json")
 		},
 	}
+}
+
+// flagValues reads the command's flags given before the analysis's name
+// (parsed by cli) or after it (lad analyze NAME --municipality …), which
+// cli leaves as arguments.
+type flagValues struct {
+	c     *cli.Context
+	after map[string]string
+}
+
+func trailingFlags(c *cli.Context) (*flagValues, error) {
+	set := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	for _, f := range c.Command.Flags {
+		if err := f.Apply(set); err != nil {
+			return nil, err
+		}
+	}
+	if err := set.Parse(c.Args().Tail()); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	if set.NArg() > 0 {
+		return nil, fmt.Errorf("analyze: name one analysis, not %d", set.NArg()+1)
+	}
+	fv := &flagValues{c: c, after: map[string]string{}}
+	set.Visit(func(fl *flag.Flag) {
+		for _, f := range c.Command.Flags {
+			for _, n := range f.Names() {
+				if n == fl.Name {
+					fv.after[f.Names()[0]] = fl.Value.String()
+				}
+			}
+		}
+	})
+	return fv, nil
+}
+
+// str is a flag's value as text, given after the name or else before it
+// (or its default).
+func (f *flagValues) str(name string) string {
+	if v, ok := f.after[name]; ok {
+		return v
+	}
+	return f.c.Generic(name).(flag.Value).String()
 }
 
 func cell(v any) string {
