@@ -2,13 +2,19 @@ package analysis
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ladgis/lad/access"
 	"github.com/ladgis/lad/db/dbtest"
+	"github.com/ladgis/lad/web"
 )
 
 // pick renders the chosen columns of each row as "a|b|c" (numbers as Go
@@ -468,5 +474,58 @@ func TestResultsCachedUntilDataChange(t *testing.T) {
 	p.ToYear = 2023
 	if got := conflicts(); got != "5" || a.computed.Load() != 5 {
 		t.Fatalf("other years: %s conflicts, %d computations", got, a.computed.Load())
+	}
+}
+
+// planner mounts the analyses behind a stand-in for the sign-in middleware.
+type planner struct {
+	a    *Analyst
+	role access.Role
+}
+
+func (p planner) Routes(r fiber.Router) {
+	r.Use(func(c *fiber.Ctx) error {
+		if p.role != access.Anonymous {
+			c.Locals(web.SubjectKey, access.Subject{Role: p.role, Login: "test"})
+		}
+		return c.Next()
+	})
+	p.a.Routes(r)
+}
+
+// The API reads every parameter from the query, echoes them with their
+// defaults, refuses bad ones with 400 and anonymous callers altogether.
+func TestAnalysisOverHTTP(t *testing.T) {
+	a, _ := newAnalyst(t, pressureFixture)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ready := func(context.Context) error { return nil }
+	app := web.New(web.Config{}, log, ready, planner{a, access.Planner}).App()
+	anon := web.New(web.Config{}, log, ready, planner{a, access.Anonymous}).App()
+	get := func(app *fiber.App, path string) (int, []byte) {
+		t.Helper()
+		resp, err := app.Test(httptest.NewRequest("GET", path, nil), 30000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	code, body := get(app, "/api/analysis/development-pressure?municipality=0264011&date=2024-12-31&cell_m=100&from_year=2020&to_year=2021")
+	var tab Table
+	if err := json.Unmarshal(body, &tab); code != 200 || err != nil {
+		t.Fatalf("%d %v %s", code, err, body)
+	}
+	if tab.Params.CellM != 100 || tab.Params.FromYear != 2020 || tab.Params.DistrictKind != "osiedle" || tab.Params.From != "2023-12-31" ||
+		len(tab.More) != 3 || len(tab.More[0].Rows) != 1 || tab.More[0].Rows[0][len(tab.More[0].Columns)-1] != "hot" {
+		t.Errorf("result %+v", tab)
+	}
+	for _, bad := range []string{"development-pressure?municipality=0264011&cell_m=abc", "development-pressure?municipality=0264011&cell_m=20",
+		"changes?municipality=0264011&from=2024-02-30", "nonsense?municipality=0264011", "plan-coverage?municipality=1"} {
+		if code, body := get(app, "/api/analysis/"+bad); code != 400 {
+			t.Errorf("%s: %d %s", bad, code, body)
+		}
+	}
+	if code, _ := get(anon, "/api/analysis/plan-coverage?municipality=0264011"); code != 401 && code != 403 {
+		t.Errorf("anonymous: %d", code)
 	}
 }
