@@ -184,8 +184,22 @@ func (s Subject) Allow(r Rule, terc string) (int, string) {
 		}
 		return 403, "your role may not do this"
 	}
-	if r.Scope != "" && terc != "" && s.Staff() && !s.InMunicipality(terc) {
+	// A value that is no TERC code is the handler's to refuse (400).
+	if r.Scope != "" && isTERC(terc) && s.Staff() && !s.InMunicipality(terc) {
 		return 403, "you do not work for municipality " + terc
 	}
 	return 0, ""
+}
+
+// isTERC reports whether v is a seven-digit TERC code.
+func isTERC(v string) bool {
+	if len(v) != 7 {
+		return false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -16,7 +16,9 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -40,10 +42,17 @@ type Attribute struct {
 	Queryable bool   `yaml:"queryable" json:"queryable"`
 }
 
-// Source says where a layer's rows come from.
+// Source says where a layer's rows come from: a table or view, or a
+// set-returning SQL function whose arguments are the layer's parameters.
 type Source struct {
 	// Table or view (in the public schema) holding the rows.
 	Table string `yaml:"table" json:"table"`
+	// Function, instead of Table, is a set-returning SQL function (in the
+	// public schema) called with the layer's arg parameters by name; the
+	// function's own defaults stand for those a request does not give. Its
+	// rows may depend on rows anywhere (a statistic over a whole city), so
+	// a change to a table it reads drops all its cached tiles.
+	Function string `yaml:"function" json:"function,omitempty"`
 	// Key is the column identifying a feature (default id), of KeyType
 	// int (default), text or uuid.
 	Key     string `yaml:"key" json:"key"`
@@ -81,14 +90,81 @@ type Style struct {
 }
 
 // Param is a typed request parameter of a layer (e.g. permits between two
-// dates): its value is validated and bound, and compared with Column by Op.
+// dates): its value is validated and bound, and compared with Column by Op
+// — or, for an Arg of a function layer, passed to the function by name.
 type Param struct {
 	Name   string `yaml:"name" json:"name"`
 	Type   string `yaml:"type" json:"type"` // date, int, text
 	Column string `yaml:"column" json:"-"`
-	Op     string `yaml:"op" json:"op"` // =, >=, <=
-	Title  Text   `yaml:"title" json:"title"`
+	Op     string `yaml:"op" json:"op,omitempty"` // =, >=, <=
+	// Arg passes the value as the function argument of the same name.
+	Arg bool `yaml:"arg" json:"arg,omitempty"`
+	// Min and Max bound an int parameter.
+	Min   *int64 `yaml:"min" json:"min,omitempty"`
+	Max   *int64 `yaml:"max" json:"max,omitempty"`
+	Title Text   `yaml:"title" json:"title"`
 }
+
+// Check validates a request's value of the parameter.
+func (p Param) Check(v string) error {
+	switch p.Type {
+	case "date":
+		if _, err := time.Parse("2006-01-02", v); err != nil {
+			return fmt.Errorf("%q is not a date (YYYY-MM-DD)", v)
+		}
+	case "int":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		if (p.Min != nil && n < *p.Min) || (p.Max != nil && n > *p.Max) {
+			return fmt.Errorf("%d is out of range %s–%s", n, bound(p.Min), bound(p.Max))
+		}
+	case "text":
+		if len(v) > 200 {
+			return errors.New("too long")
+		}
+	}
+	return nil
+}
+
+func bound(b *int64) string {
+	if b == nil {
+		return "…"
+	}
+	return strconv.FormatInt(*b, 10)
+}
+
+// sqlType is the cast a parameter's bound value gets.
+func (p Param) sqlType() string {
+	return map[string]string{"date": "date", "int": "bigint", "text": "text"}[p.Type]
+}
+
+// Where is the row condition of a non-argument parameter, comparing its
+// column with the value bound by bind (which returns the placeholder).
+func (p Param) Where(bind func(any) string, v string) string {
+	return fmt.Sprintf("%s %s %s::%s", quoteIdent(p.Column), p.Op, bind(v), p.sqlType())
+}
+
+// From is the FROM item of the layer's rows: its table, or its function
+// called with the arg parameters present in params, by name, each value
+// bound by bind (which returns the placeholder). Values must have passed
+// Param.Check.
+func (l *Layer) From(params map[string]string, bind func(any) string) string {
+	if l.Source.Function == "" {
+		return quoteIdent(l.Source.Table)
+	}
+	var args []string
+	for _, p := range l.Params {
+		if v, ok := params[p.Name]; ok && p.Arg {
+			args = append(args, fmt.Sprintf("%s => %s::%s", quoteIdent(p.Name), bind(v), p.sqlType()))
+		}
+	}
+	return quoteIdent(l.Source.Function) + "(" + strings.Join(args, ", ") + ")"
+}
+
+// quoteIdent quotes a name already checked to be a plain SQL name.
+func quoteIdent(s string) string { return `"` + s + `"` }
 
 // Limits bound OGC API item pages.
 type Limits struct {
@@ -194,7 +270,7 @@ func (l *Layer) defaults() {
 	if l.Source.TileGeom == "" {
 		l.Source.TileGeom = "geom_3857"
 	}
-	if len(l.Source.Reads) == 0 {
+	if len(l.Source.Reads) == 0 && l.Source.Table != "" {
 		l.Source.Reads = []string{l.Source.Table}
 	}
 	if l.MaxZoom == 0 {
@@ -228,7 +304,17 @@ func (l *Layer) check() error {
 	if !ident.MatchString(l.ID) {
 		errs = append(errs, "id must match "+ident.String())
 	}
-	for _, n := range append([]string{l.Source.Table, l.Source.Key, l.Source.Geom, l.Source.TileGeom, l.TERCColumn}, l.Source.Reads...) {
+	from := l.Source.Table
+	switch {
+	case l.Source.Table != "" && l.Source.Function != "":
+		errs = append(errs, "source is a table or a function, not both")
+	case l.Source.Function != "":
+		from = l.Source.Function
+		if len(l.Source.Reads) == 0 {
+			errs = append(errs, "a function source must list the tables it reads")
+		}
+	}
+	for _, n := range append([]string{from, l.Source.Key, l.Source.Geom, l.Source.TileGeom, l.TERCColumn}, l.Source.Reads...) {
 		if !ident.MatchString(n) {
 			errs = append(errs, fmt.Sprintf("identifier %q is not a plain SQL name", n))
 		}
@@ -250,11 +336,18 @@ func (l *Layer) check() error {
 		}
 	}
 	for _, p := range l.Params {
-		if !ident.MatchString(p.Name) || !ident.MatchString(p.Column) {
+		switch {
+		case p.Arg && l.Source.Function == "":
+			errs = append(errs, fmt.Sprintf("parameter %q: only a function source takes arguments", p.Name))
+		case p.Arg && !ident.MatchString(p.Name):
+			errs = append(errs, fmt.Sprintf("parameter %q: name must be a plain SQL name", p.Name))
+		case !p.Arg && (!ident.MatchString(p.Name) || !ident.MatchString(p.Column)):
 			errs = append(errs, fmt.Sprintf("parameter %q: name and column must be plain SQL names", p.Name))
-		}
-		if p.Op != "=" && p.Op != ">=" && p.Op != "<=" {
+		case !p.Arg && p.Op != "=" && p.Op != ">=" && p.Op != "<=":
 			errs = append(errs, fmt.Sprintf("parameter %q: op must be =, >= or <=", p.Name))
+		}
+		if (p.Min != nil || p.Max != nil) && p.Type != "int" {
+			errs = append(errs, fmt.Sprintf("parameter %q: only int parameters have bounds", p.Name))
 		}
 		if p.Type != "date" && p.Type != "int" && p.Type != "text" {
 			errs = append(errs, fmt.Sprintf("parameter %q: type must be date, int or text", p.Name))

@@ -29,10 +29,22 @@ func TestCatalogueMatchesSchema(t *testing.T) {
 			cols = append(cols, pgx.Identifier{a.Name}.Sanitize())
 		}
 		for _, p := range l.Params {
-			cols = append(cols, pgx.Identifier{p.Column}.Sanitize())
+			if !p.Arg {
+				cols = append(cols, pgx.Identifier{p.Column}.Sanitize())
+			}
 		}
-		q := fmt.Sprintf("SELECT %s FROM %s LIMIT 0", strings.Join(cols, ", "), pgx.Identifier{l.Source.Table}.Sanitize())
-		if _, err := d.Pool.Exec(context.Background(), q); err != nil {
+		// A function layer is called with every argument it declares, so
+		// that a misnamed or mistyped argument fails here.
+		all := map[string]string{}
+		var args []any
+		for _, p := range l.Params {
+			if p.Arg {
+				all[p.Name] = map[string]string{"int": "500", "date": "2020-01-01", "text": "0264011"}[p.Type]
+			}
+		}
+		from := l.From(all, func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) })
+		q := fmt.Sprintf("SELECT %s FROM %s LIMIT 0", strings.Join(cols, ", "), from)
+		if _, err := d.Pool.Exec(context.Background(), q, args...); err != nil {
 			t.Errorf("layer %s: %v", l.ID, err)
 		}
 		for _, table := range l.Source.Reads {
@@ -52,6 +64,11 @@ func TestCatalogueRefusesPersonalDataAndBadNames(t *testing.T) {
 		"injection":          `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: "permit; DROP TABLE x"}}]`,
 		"misquoted title":    `layers: [{id: c, title: {pl: Pozwolenia, zgłoszenia, en: a}, geometry_type: point, source: {table: permit}}]`,
 		"bad audience":       `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: permit}, audience: everyone}]`,
+		"table and function": `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: permit, function: f, reads: [permit]}}]`,
+		"function, no reads": `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {function: f}}]`,
+		"argument of table":  `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {table: permit}, params: [{name: n, type: int, arg: true}]}]`,
+		"bad function":       `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {function: "f(); DROP TABLE x", reads: [permit]}}]`,
+		"bounded text":       `layers: [{id: c, title: {pl: a, en: a}, geometry_type: point, source: {function: f, reads: [permit]}, params: [{name: n, type: text, arg: true, min: 1}]}]`,
 	} {
 		if _, err := Parse([]byte(doc)); err == nil {
 			t.Errorf("%s accepted", name)
@@ -72,5 +89,50 @@ func TestLookupHidesWhatTheCallerMayNotSee(t *testing.T) {
 	}
 	if len(cat.Visible(access.AnonymousSubject)) >= len(cat.All()) {
 		t.Error("anonymous sees every layer")
+	}
+}
+
+// A function source is called with the arguments a request gives, by name
+// and bound; other parameters stay row filters; bounds are checked.
+func TestFunctionSourceAndParams(t *testing.T) {
+	c, err := Parse([]byte(`layers: [{id: f, title: {pl: a, en: a}, geometry_type: polygon, source: {function: cells, reads: [permit]},
+  params: [{name: size, type: int, arg: true, min: 50, max: 5000}, {name: since, type: date, arg: true}, {name: kind, type: text, column: kind, op: "="}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := c.Get("f")
+	for _, tc := range []struct {
+		params map[string]string
+		from   string
+		args   []any
+	}{
+		{nil, `"cells"()`, nil},
+		{map[string]string{"size": "500", "kind": "x"}, `"cells"("size" => $1::bigint)`, []any{"500"}},
+		{map[string]string{"since": "2020-01-01", "size": "100"}, `"cells"("size" => $1::bigint, "since" => $2::date)`, []any{"100", "2020-01-01"}},
+	} {
+		var args []any
+		got := l.From(tc.params, func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) })
+		if got != tc.from || fmt.Sprint(args) != fmt.Sprint(tc.args) {
+			t.Errorf("%v: %s %v, want %s %v", tc.params, got, args, tc.from, tc.args)
+		}
+	}
+	var args []any
+	if w := l.Params[2].Where(func(v any) string { args = append(args, v); return "$1" }, "x"); w != `"kind" = $1::text` {
+		t.Errorf("where %s", w)
+	}
+	for _, tc := range []struct {
+		param int
+		value string
+		ok    bool
+	}{{0, "500", true}, {0, "50", true}, {0, "5000", true}, {0, "49", false}, {0, "5001", false}, {0, "5e2", false},
+		{1, "2020-02-29", true}, {1, "2020-13-01", false}, {2, strings.Repeat("x", 201), false}} {
+		if err := l.Params[tc.param].Check(tc.value); (err == nil) != tc.ok {
+			t.Errorf("%s = %q: %v", l.Params[tc.param].Name, tc.value, err)
+		}
+	}
+	if tab, _ := Parse([]byte(`layers: [{id: t, title: {pl: a, en: a}, geometry_type: point, source: {table: permit}}]`)); tab != nil {
+		if l, _ := tab.Get("t"); l.From(map[string]string{"x": "1"}, nil) != `"permit"` {
+			t.Error("table source")
+		}
 	}
 }

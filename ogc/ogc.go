@@ -600,7 +600,8 @@ func (q *query) sql(l *layers.Layer, fid string) (string, []any, error) {
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
-	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), ident(l.Source.Table))
+	// A function layer yields its rows with the function's default arguments.
+	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), l.From(nil, arg))
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}

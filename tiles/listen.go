@@ -19,15 +19,21 @@ type Change struct {
 	BBox  []float64 `json:"bbox"`
 }
 
-// Apply drops the cached tiles a change touches, and reports how many.
+// Apply drops the cached tiles a change touches, and reports how many:
+// those in the change's extent, and every tile of a function layer, whose
+// rows may depend on rows anywhere.
 func (s *Server) Apply(ch Change) int {
-	affected := map[string]bool{}
+	affected, everywhere := map[string]bool{}, map[string]bool{}
 	for _, l := range s.cat.All() {
-		if l.Reads(ch.Table) {
+		switch {
+		case !l.Reads(ch.Table):
+		case l.Source.Function != "":
+			everywhere[l.ID] = true
+		default:
 			affected[l.ID] = true
 		}
 	}
-	if len(affected) == 0 {
+	if len(affected) == 0 && len(everywhere) == 0 {
 		return 0
 	}
 	s.epoch.Add(1)
@@ -35,7 +41,7 @@ func (s *Server) Apply(ch Change) int {
 	if len(ch.BBox) == 4 {
 		b = &orb.Bound{Min: orb.Point{ch.BBox[0], ch.BBox[1]}, Max: orb.Point{ch.BBox[2], ch.BBox[3]}}
 	}
-	n := s.cache.Invalidate(affected, b)
+	n := s.cache.Invalidate(affected, b) + s.cache.Invalidate(everywhere, nil)
 	s.metrics.invalidated.Add(float64(n))
 	return n
 }

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -160,7 +159,7 @@ func (s *Server) parse(c *fiber.Ctx) (*request, error) {
 			if v == "" {
 				continue
 			}
-			if err := validParam(p, v); err != nil {
+			if err := p.Check(v); err != nil {
 				return nil, badRequest("parameter %s: %v", p.Name, err)
 			}
 			if _, ok := req.params[p.Name]; !ok {
@@ -188,24 +187,6 @@ func (s *Server) parse(c *fiber.Ctx) (*request, error) {
 		req.key += "#" + strings.Join(req.scope, ",")
 	}
 	return req, nil
-}
-
-func validParam(p layers.Param, v string) error {
-	switch p.Type {
-	case "date":
-		if _, err := time.Parse("2006-01-02", v); err != nil {
-			return fmt.Errorf("%q is not a date (YYYY-MM-DD)", v)
-		}
-	case "int":
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return fmt.Errorf("%q is not a whole number", v)
-		}
-	case "text":
-		if len(v) > 200 {
-			return errors.New("too long")
-		}
-	}
-	return nil
 }
 
 func (s *Server) tile(c *fiber.Ctx) error {
@@ -350,18 +331,17 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string, scope []
 				where = append(where, "("+g.Filter+")")
 			}
 		}
+		bind := func(v any) string {
+			args = append(args, v)
+			return fmt.Sprintf("$%d", len(args))
+		}
 		if l.Audience != access.Public && scope != nil {
-			args = append(args, scope)
-			where = append(where, fmt.Sprintf("%s = ANY($%d::text[])", pgx.Identifier{l.TERCColumn}.Sanitize(), len(args)))
+			where = append(where, fmt.Sprintf("%s = ANY(%s::text[])", pgx.Identifier{l.TERCColumn}.Sanitize(), bind(scope)))
 		}
 		for _, p := range l.Params {
-			v, ok := params[p.Name]
-			if !ok {
-				continue
+			if v, ok := params[p.Name]; ok && !p.Arg {
+				where = append(where, p.Where(bind, v))
 			}
-			args = append(args, v)
-			cast := map[string]string{"date": "::date", "int": "::bigint", "text": "::text"}[p.Type]
-			where = append(where, fmt.Sprintf("%s %s $%d%s", pgx.Identifier{p.Column}.Sanitize(), p.Op, len(args), cast))
 		}
 		cols := []string{pgx.Identifier{l.Source.Key}.Sanitize() + " AS fid"}
 		for _, a := range l.Attributes {
@@ -379,7 +359,7 @@ func TileSQL(ls []*layers.Layer, z, x, y int, params map[string]string, scope []
 		parts = append(parts, fmt.Sprintf(
 			`(SELECT coalesce(ST_AsMVT(t, %s, %d, 'geom', %s), '') FROM (SELECT %s%s, ST_AsMVTGeom(%s, b.env, %d, %d, true) AS geom FROM %s, b WHERE %s%s) t WHERE t.geom IS NOT NULL)`,
 			quoteLiteral(l.ID), extent, fid, distinct, strings.Join(cols, ", "), geomExpr, extent, buffer,
-			pgx.Identifier{l.Source.Table}.Sanitize(), strings.Join(where, " AND "), order))
+			l.From(params, bind), strings.Join(where, " AND "), order))
 	}
 	if len(parts) == 0 {
 		return "", nil

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
@@ -359,5 +360,51 @@ func TestNonPublicTilesScopedToMunicipality(t *testing.T) {
 				t.Errorf("%v: status %d, carrier %s in tile %v, want %v", c.s, resp.StatusCode, no, got, want)
 			}
 		}
+	}
+}
+
+// A function layer renders with its arguments bound (every grid cell PostGIS
+// computes for the tile, for each cell size), is hidden from anonymous
+// callers like any planner layer, and a change to a table it reads drops
+// all its cached tiles, wherever the change was: its rows depend on rows
+// anywhere.
+func TestFunctionLayer(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	l, ok := e.cat.Get("development_pressure")
+	if !ok {
+		t.Fatal("no development_pressure layer")
+	}
+	tl := e.tileAt(t, 13, 362300, 362300)
+	for _, cell := range []string{"500", "200"} {
+		data, err := e.ts.Render(ctx, []*layers.Layer{l}, int(tl.Z), int(tl.X), int(tl.Y), map[string]string{"cell_m": cell, "from_year": "2015"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		if err := e.d.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM lad_pressure_cells(cell_m => $4)
+			WHERE ST_Intersects(geom_3857, ST_TileEnvelope($1, $2, $3, margin => %g))`, float64(buffer)/extent),
+			tl.Z, tl.X, tl.Y, cell).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got := decode(t, data)["development_pressure"]; got != want || want == 0 {
+			t.Errorf("cell %s m: %d cells in the tile, PostGIS has %d", cell, got, want)
+		}
+	}
+	if code, _, _ := e.get(t, fmt.Sprintf("/tiles/development_pressure/%d/%d/%d.mvt", tl.Z, tl.X, tl.Y)); code != 404 {
+		t.Errorf("anonymous caller gets the planners' layer: %d", code)
+	}
+
+	far := orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{10, 10}}
+	e.ts.Cache().Put("development_pressure/9/1/1?", &Tile{Data: []byte{1}, Layers: []string{"development_pressure"}, Bounds: far})
+	e.ts.Cache().Put("permits/9/1/1?", &Tile{Data: []byte{1}, Layers: []string{"permits"}, Bounds: far})
+	if n := e.ts.Apply(Change{Table: "permit", BBox: []float64{1e6, 1e6, 1e6 + 10, 1e6 + 10}}); n != 1 {
+		t.Errorf("dropped %d tiles", n)
+	}
+	if _, ok := e.ts.Cache().Get("development_pressure/9/1/1?"); ok {
+		t.Error("function layer tile kept after a change elsewhere")
+	}
+	if _, ok := e.ts.Cache().Get("permits/9/1/1?"); !ok {
+		t.Error("table layer tile dropped by a change elsewhere")
 	}
 }

@@ -180,6 +180,10 @@ func TestServeStartsStopsAndRestarts(t *testing.T) {
 		{[]string{"analyze", "plan-coverage"}, []string{"mpzp_pct", "Wrocław", "Krzyki - Partynice"}},
 		{[]string{"analyze", "--format", "csv", "advertising-compliance"}, []string{"zone,carriers,compliant", "WRO/NR/", "WK-R/"}},
 		{[]string{"analyze", "--format", "json", "advertising-compliance"}, []string{`"name": "advertising-compliance"`}},
+		{[]string{"analyze", "permit-conformity", "--municipality", "0264011"}, []string{"conformity_pct", "niedopuszczalna na terenie", "Wrocław"}},
+		{[]string{"analyze", "--format", "csv", "development-pressure"}, []string{"rank,district,cases,outside_plan", ",hot"}},
+		{[]string{"analyze", "plan-realisation"}, []string{"realisation_pct", "remaining_m2"}},
+		{[]string{"analyze", "--from", "2025-01-01", "--to", "2026-12-31", "changes"}, []string{"plans_adopted", "comments_received"}},
 	} {
 		cmd := exec.Command(bin, c.args...)
 		cmd.Env = append(os.Environ(), "LAD_DATA="+data, "DATABASE_URL=")

@@ -358,7 +358,11 @@ function analysesPanel() {
   const out = el("div", { id: "analysis-out" });
   const pick = el("select", { id: "analysis-name", "aria-label": t("analyses") },
     el("option", { value: "plan-coverage" }, "Pokrycie planami / plan coverage"),
-    el("option", { value: "advertising-compliance" }, "Zgodność reklam / advertising compliance"));
+    el("option", { value: "permit-conformity" }, "Zgodność pozwoleń z planami / permit conformity"),
+    el("option", { value: "development-pressure" }, "Presja inwestycyjna / development pressure"),
+    el("option", { value: "plan-realisation" }, "Realizacja planów / plan realisation"),
+    el("option", { value: "advertising-compliance" }, "Zgodność reklam / advertising compliance"),
+    el("option", { value: "changes" }, "Co się zmieniło / changes"));
   const run = el("button", { class: "primary", type: "button" }, t("run"));
   run.addEventListener("click", async () => {
     out.textContent = t("loading");
