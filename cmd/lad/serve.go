@@ -74,5 +74,5 @@ with the private database cluster.`,
 // modules lists the features mounted on the HTTP server after the tiles,
 // in order.
 func modules(e *env) []web.Module {
-	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
+	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.App{}}
 }
