@@ -13,7 +13,8 @@ import (
 var static embed.FS
 
 // App serves the embedded web map: the same single page at / (planners),
-// /field (inspectors) and /konsultacje (residents), and its static files.
+// /field (inspectors) and /konsultacje (residents), its static files, and
+// the field app's service worker (/sw.js).
 type App struct{}
 
 // contentSecurityPolicy allows only ład's own origin; MapLibre needs blob:
@@ -40,6 +41,18 @@ func (App) Routes(r fiber.Router) {
 	r.Get("/", page)
 	r.Get("/field", page)
 	r.Get("/konsultacje", page)
+	// The field app's service worker, served from the root so that it may
+	// control /field (scope); never cached by HTTP, so updates arrive.
+	sw, err := fs.ReadFile(sub, "sw.js")
+	if err != nil {
+		panic(err)
+	}
+	r.Get("/sw.js", func(c *fiber.Ctx) error {
+		c.Set("Cache-Control", "no-cache")
+		c.Set("Content-Security-Policy", contentSecurityPolicy)
+		c.Type("js", "utf-8")
+		return c.Send(sw)
+	})
 	r.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently) })
 	r.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))
 }
