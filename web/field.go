@@ -131,6 +131,27 @@ func (p *problems) number(v values, name string, min, max float64, unit string) 
 	return &x
 }
 
+// time reads an optional time on the phone's clock: RFC 3339, not in the
+// future (10 minutes of clock skew allowed) and at most a year ago.
+func (p *problems) time(v values, name string, now time.Time) *time.Time {
+	s := v(name)
+	if s == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, s)
+	switch {
+	case err != nil:
+		p.add("%s must be a time like 2025-06-01T10:30:00+02:00 (RFC 3339)", name)
+	case at.After(now.Add(10 * time.Minute)):
+		p.add("%s is in the future: check the phone's clock", name)
+	case at.Before(now.AddDate(-1, 0, 0)):
+		p.add("%s is more than a year ago", name)
+	default:
+		return &at
+	}
+	return nil
+}
+
 func boolValue(s string) bool {
 	switch strings.ToLower(s) {
 	case "true", "on", "1", "yes", "tak":
@@ -305,6 +326,7 @@ type carrierInput struct {
 	Illuminated, TwoSided bool
 	Address, Notes        string
 	Pos                   *position
+	FoundAt               *time.Time
 }
 
 // readCarrier reads a new carrier's fields into p's care; at (the
@@ -330,6 +352,7 @@ func readCarrier(v values, id string, at *position, p *problems) carrierInput {
 	if in.Pos == nil {
 		in.Pos = at
 	}
+	in.FoundAt = p.time(v, "found_at", time.Now())
 	return in
 }
 
@@ -357,7 +380,7 @@ func (f *Field) createCarrier(c *fiber.Ctx, tx pgx.Tx, in carrierInput, photos [
 	lon, lat, acc := in.Pos.args()
 	var id string
 	err = tx.QueryRow(ctx, f.q["insert_carrier"], in.ID, tercs[i], in.Kind, in.Width, in.Height, in.Area, in.Illuminated, in.TwoSided,
-		in.Address, in.Notes, s.Login, lon, lat, acc).Scan(&id)
+		in.Address, in.Notes, s.Login, lon, lat, acc, in.FoundAt).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil // a retry, or a concurrent twin: the first one stays
 	}
@@ -374,12 +397,13 @@ func (f *Field) createCarrier(c *fiber.Ctx, tx pgx.Tx, in carrierInput, photos [
 
 // addCarrier records a carrier found in the field: multipart with id (the
 // phone's UUID), kind, width_m, height_m, area_m2, illuminated,
-// double_sided, address, notes, lon, lat, accuracy_m and up to five photos.
+// double_sided, address, notes, lon, lat, accuracy_m, found_at (the phone's
+// time) and up to five photos.
 // 201 with the carrier when stored now; 200 with the stored carrier when
 // the id was already recorded by the same caller (a retry); 409 when
 // another record has that id.
 func (f *Field) addCarrier(c *fiber.Ctx) error {
-	form, err := multipartForm(c, "id, kind, lon, lat and optional width_m, height_m, area_m2, illuminated, double_sided, address, notes, accuracy_m, photo")
+	form, err := multipartForm(c, "id, kind, lon, lat and optional width_m, height_m, area_m2, illuminated, double_sided, address, notes, accuracy_m, found_at, photo")
 	if err != nil {
 		return err
 	}
@@ -452,16 +476,11 @@ func readInspection(form *multipart.Form, now time.Time) (inspectionInput, error
 	if in.CarrierID, ok = parseUUID(v("carrier_id")); !ok {
 		p.add("carrier_id must be a carrier's UUID")
 	}
-	at, err := time.Parse(time.RFC3339, v("inspected_at"))
-	switch {
-	case err != nil:
-		p.add("inspected_at must be a time like 2025-06-01T10:30:00+02:00 (RFC 3339)")
-	case at.After(now.Add(10 * time.Minute)):
-		p.add("inspected_at is in the future: check the phone's clock")
-	case at.Before(now.AddDate(-1, 0, 0)):
-		p.add("inspected_at is more than a year ago")
+	if at := p.time(v, "inspected_at", now); at != nil {
+		in.At = *at
+	} else if v("inspected_at") == "" {
+		p.add("inspected_at is required")
 	}
-	in.At = at
 	in.Result = v("result")
 	if !slices.Contains(inspectionResults, in.Result) {
 		p.add("result must be one of %s", strings.Join(inspectionResults, ", "))

@@ -236,6 +236,13 @@ next:
 	return f
 }
 
+// sameTime reports whether a JSON time is t.
+func sameTime(v any, t time.Time) bool {
+	s, _ := v.(string)
+	got, err := time.Parse(time.RFC3339, s)
+	return err == nil && got.Equal(t)
+}
+
 func errorOf(m map[string]any) string { s, _ := m["error"].(string); return s }
 
 // The same inspection sent twice (a retry after a lost answer) is stored
@@ -472,15 +479,16 @@ func TestCarrierFoundInTheFieldAndHistory(t *testing.T) {
 	e := newFieldEnv(t)
 	ina := e.signIn("ina")
 	id := "44444444-2222-4333-8444-555555555551"
+	found := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	fields := []string{"id", id, "kind", "led_screen", "width_m", "4", "height_m", "3", "illuminated", "on",
-		"address", "ul. Świdnicka 1", "lon", "17.0335", "lat", "51.1103", "accuracy_m", "8"}
+		"address", "ul. Świdnicka 1", "lon", "17.0335", "lat", "51.1103", "accuracy_m", "8", "found_at", found.Format(time.RFC3339)}
 	code, m := e.post(ina, "/api/carriers", fields, part{"c.png", "image/png", pngPhoto(t, 77)})
 	if code != 201 {
 		t.Fatalf("new carrier: %d %v", code, m)
 	}
 	c := m["carrier"].(map[string]any)
 	if !strings.HasPrefix(c["inventory_no"].(string), "TEREN/") || c["terc"] != wroclaw || c["zone"] != "A" || c["compliance"] != "violation" ||
-		c["area_m2"] != 12.0 || len(c["photos"].([]any)) != 1 || c["created_by"] != "ina" {
+		c["area_m2"] != 12.0 || len(c["photos"].([]any)) != 1 || c["created_by"] != "ina" || !sameTime(c["created_at"], found) {
 		t.Errorf("carrier: %v", c)
 	}
 	if code, again := e.post(ina, "/api/carriers", fields); code != 200 || fmt.Sprint(again["carrier"]) != fmt.Sprint(m["carrier"]) {

@@ -69,8 +69,9 @@ func TestWebMapInBrowser(t *testing.T) {
 // records an inspection with a photo (it appears in the history), goes
 // offline and records another (the outbox shows 1, the app survives an
 // offline reload), comes back online (the outbox drains) and the same
-// record is sent once more; axe-core checks each screen. The database then
-// holds each inspection exactly once, with its photo, position and
+// record is sent once more; then, offline again, adds a carrier found in
+// the field and inspects it; axe-core checks each screen. The database
+// then holds each record exactly once, with its photo, position and
 // inspector.
 func TestFieldAppInBrowser(t *testing.T) {
 	bin, s, data := browserServer(t)
@@ -99,8 +100,15 @@ func TestFieldAppInBrowser(t *testing.T) {
 			t.Errorf("inspection %s: %d rows, by %q, %s, accuracy %v, %d photos (%v)", c.id, n, inspector, result, accuracy, photos, err)
 		}
 	}
+	// The carrier found offline is stored once, numbered, with the
+	// inspection made of it on the spot.
 	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM inspection WHERE inspector = 'inspektor-test'`).Scan(&n); err != nil || n != 2 {
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM ad_carrier c JOIN inspection i ON i.carrier_id = c.id
+		WHERE c.id = $1 AND c.created_by = 'inspektor-test' AND c.inventory_no LIKE 'TEREN/%' AND c.kind = 'banner' AND c.area_m2 = 32`,
+		out["new_carrier"]).Scan(&n); err != nil || n != 1 {
+		t.Errorf("new carrier %q with its inspection: %d rows (%v)", out["new_carrier"], n, err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM inspection WHERE inspector = 'inspektor-test'`).Scan(&n); err != nil || n != 3 {
 		t.Errorf("%d inspections by the test inspector (%v)", n, err)
 	}
 	s.interrupt(t)

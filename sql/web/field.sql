@@ -68,13 +68,14 @@ WHERE p.inspection_id = $1 AND p.n = $2
 -- name: insert_carrier
 -- $1 id (the phone's UUID), $2 terc, $3 kind, $4 width m, $5 height m,
 -- $6 area m², $7 illuminated, $8 double-sided, $9 address, $10 notes,
--- $11 created by, $12 lon, $13 lat, $14 accuracy m. Numbered TEREN/<year>/<n>.
--- Returns the id when stored now; no row when it already exists (a retry).
+-- $11 created by, $12 lon, $13 lat, $14 accuracy m, $15 when it was found
+-- (the phone's time; null: now). Numbered TEREN/<year>/<n>. Returns the id
+-- when stored now; no row when it already exists (a retry).
 INSERT INTO ad_carrier (id, terc, inventory_no, kind, width_m, height_m, area_m2, illuminated, double_sided, status,
-                        address, notes, created_by, geom, position_accuracy_m)
+                        address, notes, created_by, geom, position_accuracy_m, created_at)
 VALUES ($1, $2, 'TEREN/' || to_char(now() AT TIME ZONE 'Europe/Warsaw', 'YYYY') || '/' || lpad(nextval('ad_carrier_field_seq')::text, 5, '0'),
         $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11,
-        ST_Transform(ST_SetSRID(ST_MakePoint($12::float8, $13::float8), 4326), 2180), $14)
+        ST_Transform(ST_SetSRID(ST_MakePoint($12::float8, $13::float8), 4326), 2180), $14, coalesce($15::timestamptz, now()))
 ON CONFLICT (id) DO NOTHING
 RETURNING id
 

@@ -73,9 +73,11 @@ export async function fieldMode(panel, app) {
     if (!canWrite) return;
     if (!navigator.onLine) { syncMsg.textContent = f.items.length ? t("field.waitingNetwork") : ""; return; }
     if (now) syncMsg.textContent = t("field.sending");
-    const stopped = await outbox.drain(state.session.csrf_token, (item, res) => {
+    const stopped = await outbox.drain(state.session.csrf_token, async (item, res) => {
+      await renderOutbox();
       if (res.outcome === "sent") {
         syncMsg.textContent = t("field.sentOne").replace("{label}", item.label);
+        // The open carrier shows what just arrived (a new carrier its number).
         if (f.carrier && item.carrier_id === f.carrier.id && f.view === "carrier") openCarrier(f.carrier.id, false);
       } else if (res.outcome === "rejected") syncMsg.textContent = `${t("field.rejected")}: ${res.error}`;
       else if (res.outcome === "auth") syncMsg.textContent = t("field.signInAgain");
@@ -86,7 +88,8 @@ export async function fieldMode(panel, app) {
       backoff = Math.min(backoff * 2, 60000);
     } else {
       backoff = 2000;
-      if (stopped !== "auth" && f.items.every((i) => i.state !== "waiting") && now) syncMsg.textContent = t("field.allSent");
+      if (stopped === null && f.items.some((i) => i.state === "rejected")) syncMsg.textContent = t("field.someRejected");
+      else if (stopped === null && now) syncMsg.textContent = t("field.allSent");
     }
   }
   window.addEventListener("online", () => { renderNet(); backoff = 2000; sync(true); });
@@ -240,8 +243,10 @@ export async function fieldMode(panel, app) {
     parts.push(el("h3", {}, t("field.history")));
     const waiting = f.items.filter((i) => i.carrier_id === c.id && i.state === "waiting");
     const hist = el("ol", { id: "history", class: "history", reversed: true });
-    for (const i of waiting) hist.append(el("li", { class: "pending" }, el("strong", {}, `${t("field.events.inspection")}: ${t(`field.results.${i.fields.result}`)}`),
-      ` · ${new Date(i.created).toLocaleString(state.lang)} · ${t("field.pending")}`));
+    for (const i of waiting) {
+      const what = i.kind === "carrier" ? t("field.events.recorded") : `${t("field.events.inspection")}: ${t(`field.results.${i.fields.result}`)}`;
+      hist.append(el("li", { class: "pending" }, el("strong", {}, what), ` · ${new Date(i.created).toLocaleString(state.lang)} · ${t("field.pending")}`));
+    }
     if (events) {
       for (const e of [...events].reverse()) hist.append(eventItem(e));
       if (!events.length && !waiting.length) hist.append(el("li", {}, t("field.noHistory")));
@@ -268,6 +273,20 @@ export async function fieldMode(panel, app) {
       default:
         return el("li", {}, el("strong", {}, t(`field.events.${e.kind}`)), ` · ${when}${e.by ? ` · ${e.by}` : ""}`);
     }
+  }
+
+  // The landscape zone at a point and its rules, read from the map's own
+  // tiles (kept offline): what a carrier found in the field may break
+  // before the server has seen it.
+  function zoneAt(lon, lat) {
+    const hit = state.map.queryRenderedFeatures(state.map.project([lon, lat]))
+      .find((x) => x.layer.metadata && x.layer.metadata["lad:layer"] === "landscape_zones");
+    if (!hit) return null;
+    const rules = String(hit.properties.rules || "").split("; ").filter(Boolean).map((r) => {
+      const i = r.indexOf(": ");
+      return i < 0 ? { code: r, text: "" } : { code: r.slice(0, i), text: r.slice(i + 2) };
+    });
+    return { code: hit.properties.code, rules };
   }
 
   // ---- Photos ----------------------------------------------------------------
@@ -337,7 +356,8 @@ export async function fieldMode(panel, app) {
       results.map((r) => el("label", { class: "choice" },
         el("input", { type: "radio", name: "result", value: r, required: true, checked: r === (c.compliance === "violation" ? "violation" : "compliant") }),
         ` ${t(`field.results.${r}`)}`)));
-    const rules = (c.zone_rules || []).map((r) => el("label", { class: "choice" },
+    const zoneRules = c.zone_rules && c.zone_rules.length ? c.zone_rules : ((c.lon && zoneAt(c.lon, c.lat)) || { rules: [] }).rules;
+    const rules = zoneRules.map((r) => el("label", { class: "choice" },
       el("input", { type: "checkbox", name: "violated_rules", value: r.code, checked: (c.violated_rules || []).some((v) => v.code === r.code) }),
       ` ${r.code} – ${r.text}`));
     const rulesSet = el("fieldset", { id: "rules-set" }, el("legend", {}, t("field.violatedPick")), rules.length ? rules : el("p", { class: "note" }, t("none")));
@@ -409,11 +429,13 @@ export async function fieldMode(panel, app) {
       const v = form.elements;
       const fields = { id, kind: v.kind.value, width_m: v.width_m.value, height_m: v.height_m.value,
         illuminated: v.illuminated.checked, double_sided: v.double_sided.checked, address: v.address.value.trim(), notes: v.notes.value.trim(),
-        lon: at.lon.toFixed(7), lat: at.lat.toFixed(7), accuracy_m: where ? "" : f.pos.accuracy.toFixed(1) };
+        lon: at.lon.toFixed(7), lat: at.lat.toFixed(7), accuracy_m: where ? "" : f.pos.accuracy.toFixed(1), found_at: new Date().toISOString() };
       const label = `${t("field.newCarrier")}: ${kindName(fields.kind)}`;
       // Until the server numbers it, the carrier is known on the phone.
-      const local = { id, inventory_no: t("field.newCarrierShort"), kind: fields.kind, area_m2: null, compliance: "compliant",
-        violated_rules: [], zone_rules: [], lon: at.lon, lat: at.lat, distance_m: 0, last_inspected_at: null };
+      const zone = zoneAt(at.lon, at.lat);
+      const local = { id, inventory_no: t("field.newCarrierShort"), kind: fields.kind, area_m2: null, compliance: "unknown",
+        violated_rules: [], zone: zone && zone.code, zone_rules: zone ? zone.rules : [], lon: at.lon, lat: at.lat, distance_m: 0,
+        last_inspected_at: null, address: fields.address };
       await queue({ id, kind: "carrier", url: "/api/carriers", fields, photos: ph.photos, carrier_id: id, label }, status, () => {
         if (f.near) f.near.carriers.unshift(local);
         loadNear(at.lon, at.lat).then(() => openCarrier(id, true, local));

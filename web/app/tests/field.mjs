@@ -167,6 +167,37 @@ try {
   await axe(page, "field after sync");
   await page.screenshot({ path: `${out}/field-synced.png` });
 
+  // A carrier found in the field, offline, and inspected on the spot: both
+  // wait in the outbox and leave in order (the carrier first).
+  await page.getByRole("button", { name: "← Lista nośników" }).click();
+  await page.waitForSelector("#near .card", { timeout: 20000 });
+  await setOffline(context, true);
+  await page.getByRole("button", { name: "Dodaj nowy nośnik" }).click();
+  await page.getByLabel("Rodzaj").selectOption("banner");
+  await page.getByLabel("Szerokość [m]").fill("8");
+  await page.getByLabel("Wysokość [m]").fill("4");
+  await page.getByLabel("Adres").fill("ul. Odrzańska 1");
+  await axe(page, "new carrier form");
+  await page.getByRole("button", { name: "Zapisz nośnik" }).click();
+  await page.waitForSelector("#carrier h2", { timeout: 10000 });
+  await page.getByRole("button", { name: "Zarejestruj kontrolę" }).click();
+  await page.getByLabel("naruszenie", { exact: true }).check();
+  const offered = await page.locator("#rules-set input").count();
+  await page.locator("#rules-set input").first().check();
+  await page.getByLabel("Uwagi").fill(`Baner bez zgody ${run}.`);
+  await page.getByRole("button", { name: "Zapisz kontrolę" }).click();
+  await page.waitForFunction(() => document.querySelector("#outbox-count").dataset.waiting === "2", null, { timeout: 15000 });
+  const pair = await page.evaluate(async () => (await window.ladOutbox.all()).map((i) => ({ id: i.id, kind: i.kind, carrier: i.carrier_id })));
+  report("new carrier and its inspection wait offline, with the zone's rules from the map", pair.length === 2 && pair[0].kind === "carrier" &&
+    pair[1].kind === "inspection" && pair[1].carrier === pair[0].id && offered > 0, { pair, offered });
+  console.log(JSON.stringify({ new_carrier: pair[0] && pair[0].id }));
+  await setOffline(context, false);
+  await page.waitForFunction(() => document.querySelector("#outbox-count").dataset.waiting === "0" &&
+    /^TEREN\//.test(document.querySelector("#carrier h2")?.textContent || ""), null, { timeout: 30000 });
+  report("new carrier numbered by the server, with its inspection", (await page.locator("#history li[data-inspection]").count()) === 1,
+    await page.locator("#carrier h2").textContent());
+  await page.screenshot({ path: `${out}/field-new-carrier.png` });
+
   // English is switchable here too.
   await page.getByRole("button", { name: "English" }).click();
   await page.waitForFunction(() => document.documentElement.lang === "en" && document.body.dataset.ready === "true", null, { timeout: 30000 });
