@@ -78,7 +78,7 @@ export async function fieldMode(panel, app) {
       if (res.outcome === "sent") {
         syncMsg.textContent = t("field.sentOne").replace("{label}", item.label);
         // The open carrier shows what just arrived (a new carrier its number).
-        if (f.carrier && item.carrier_id === f.carrier.id && f.view === "carrier") openCarrier(f.carrier.id, false);
+        if (f.carrier && item.carrier_id === f.carrier.id && f.view === "carrier") openCarrier(f.carrier.id, { move: false, focus: false });
       } else if (res.outcome === "rejected") syncMsg.textContent = `${t("field.rejected")}: ${res.error}`;
       else if (res.outcome === "auth") syncMsg.textContent = t("field.signInAgain");
     });
@@ -158,6 +158,7 @@ export async function fieldMode(panel, app) {
 
   function renderList() {
     f.view = "list";
+    f.message = "";
     setURL(null);
     chosen.remove();
     const locate = el("button", { class: "primary", type: "button" }, t("locate"));
@@ -177,7 +178,7 @@ export async function fieldMode(panel, app) {
       for (const c of f.near.carriers) {
         const pending = f.items.filter((i) => i.carrier_id === c.id && i.state === "waiting").length;
         list.append(el("article", { class: `card ${c.compliance}`, "data-carrier": c.id },
-          el("button", { type: "button", class: "card-open", onclick: () => openCarrier(c.id, true, c) },
+          el("button", { type: "button", class: "card-open", onclick: () => openCarrier(c.id, { from: c }) },
             `${c.inventory_no} · ${kindName(c.kind)}`),
           el("div", {}, `${t("distance")}: ${Math.round(c.distance_m)} m · ${c.area_m2 != null ? app.show(c.area_m2) : "?"} m² · `, complianceBadge(c.compliance)),
           c.violated_rules.length ? el("div", {}, `${t("rules")}: `, c.violated_rules.map((v) => `${v.code} – ${v.text}`).join("; ")) : null,
@@ -198,17 +199,19 @@ export async function fieldMode(panel, app) {
     history.replaceState(null, "", `${location.pathname}${qs ? "?" + qs : ""}${location.hash}`);
   }
 
-  async function openCarrier(id, move = true, fromList = null) {
+  async function openCarrier(id, { move = true, from = null, focus = true } = {}) {
     f.view = "carrier";
     setURL(id);
     const back = el("button", { type: "button", class: "secondary back", onclick: () => {
       renderList();
+      body.querySelector("h2").tabIndex = -1;
+      body.querySelector("h2").focus();
       const at = f.pos || f.near;
       if (at && navigator.onLine) loadNear(at.lon, at.lat); // what was recorded shows in the list
     } }, t("field.back"));
     const main = el("div", { id: "carrier" }, el("p", { class: "note" }, t("loading")));
     body.replaceChildren(back, main);
-    let c = fromList || (f.near && f.near.carriers.find((x) => x.id === id)) || null;
+    let c = from || (f.near && f.near.carriers.find((x) => x.id === id)) || null;
     let events = null;
     if (canRead) {
       try {
@@ -235,6 +238,8 @@ export async function fieldMode(panel, app) {
       row(t("lastInspection"), c.last_inspected_at ? c.last_inspected_at.slice(0, 10) : t("never")),
       row(t("address"), c.address));
     const parts = [el("h2", {}, `${c.inventory_no} · ${kindName(c.kind)}`), dl];
+    // What became of the record just made (sent, or waiting on the phone).
+    if (f.message) parts.splice(1, 0, el("p", { class: "receipt", role: "status" }, f.message));
     if (c.violated_rules && c.violated_rules.length) {
       parts.push(el("h3", {}, t("rules")), el("ul", {}, c.violated_rules.map((v) => el("li", {}, `${v.code} – ${v.text}`))));
     }
@@ -254,6 +259,10 @@ export async function fieldMode(panel, app) {
     else hist.append(el("li", {}, t("field.historyOffline")));
     parts.push(hist);
     main.replaceChildren(...parts);
+    if (focus) { // keyboard and screen-reader users land on the carrier
+      parts[0].tabIndex = -1;
+      parts[0].focus({ preventScroll: false });
+    }
   }
 
   function eventItem(e) {
@@ -349,6 +358,7 @@ export async function fieldMode(panel, app) {
 
   function inspectionForm(c) {
     f.view = "form";
+    f.message = "";
     if (navigator.geolocation) locateOnce();
     const status = el("p", { class: "status", role: "status" });
     const results = ["compliant", "violation", "removed", "not_found"];
@@ -371,7 +381,7 @@ export async function fieldMode(panel, app) {
       el("p", { class: "note", id: "gps-line" }, posText()),
       el("p", { class: "actions" },
         el("button", { type: "button", class: "secondary", onclick: () => locateOnce() }, t("field.refreshGps")),
-        el("button", { type: "button", class: "secondary", onclick: () => openCarrier(c.id, false) }, t("field.cancel"))),
+        el("button", { type: "button", class: "secondary", onclick: () => openCarrier(c.id, { move: false }) }, t("field.cancel"))),
       el("p", {}, el("button", { class: "primary", type: "submit" }, t("field.save"))), status);
     form.addEventListener("change", showRules);
     form.addEventListener("submit", async (e) => {
@@ -385,7 +395,7 @@ export async function fieldMode(panel, app) {
       if (f.pos) Object.assign(fields, { lon: f.pos.lon.toFixed(7), lat: f.pos.lat.toFixed(7), accuracy_m: f.pos.accuracy.toFixed(1) });
       form.querySelector("button[type=submit]").disabled = true;
       await queue({ id, kind: "inspection", url: "/api/inspections", fields, photos: ph.photos, carrier_id: c.id,
-        label: `${c.inventory_no}: ${t(`field.results.${result}`)}` }, status, () => openCarrier(c.id, false));
+        label: `${c.inventory_no}: ${t(`field.results.${result}`)}` }, status, () => openCarrier(c.id, { move: false }));
       form.querySelector("button[type=submit]").disabled = false;
     });
     body.replaceChildren(form);
@@ -395,6 +405,7 @@ export async function fieldMode(panel, app) {
 
   function carrierForm() {
     f.view = "form";
+    f.message = "";
     if (navigator.geolocation) locateOnce();
     const status = el("p", { class: "status", role: "status" });
     let where = null; // map centre chosen instead of GPS
@@ -438,7 +449,7 @@ export async function fieldMode(panel, app) {
         last_inspected_at: null, address: fields.address };
       await queue({ id, kind: "carrier", url: "/api/carriers", fields, photos: ph.photos, carrier_id: id, label }, status, () => {
         if (f.near) f.near.carriers.unshift(local);
-        loadNear(at.lon, at.lat).then(() => openCarrier(id, true, local));
+        loadNear(at.lon, at.lat).then(() => openCarrier(id, { from: local }));
       });
     });
     body.replaceChildren(form);
@@ -458,7 +469,7 @@ export async function fieldMode(panel, app) {
   state.map.on("click", (e) => {
     const hit = state.map.queryRenderedFeatures(e.point).find((x) => x.layer.metadata && x.layer.metadata["lad:layer"] === "carriers");
     const c = hit && f.near && f.near.carriers.find((x) => x.inventory_no === hit.properties.inventory_no);
-    if (c) openCarrier(c.id, false, c);
+    if (c) openCarrier(c.id, { move: false, from: c });
   });
   state.map.on("moveend", () => {
     if (f.view === "list" && state.map.getZoom() >= 15 && !f.pos) { const c = state.map.getCenter(); loadNear(c.lng, c.lat); }
@@ -470,7 +481,7 @@ export async function fieldMode(panel, app) {
   const deep = wanted && /^[0-9a-f-]{36}$/.test(wanted);
   renderNet();
   await renderOutbox();
-  if (deep) openCarrier(wanted, true);
+  if (deep) openCarrier(wanted, { focus: false });
   else renderList();
   locateOnce();
   sync();
