@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 
@@ -42,11 +45,13 @@ func (App) Routes(r fiber.Router) {
 	r.Get("/field", page)
 	r.Get("/konsultacje", page)
 	// The field app's service worker, served from the root so that it may
-	// control /field (scope); never cached by HTTP, so updates arrive.
+	// control /field (scope); never cached by HTTP, so updates arrive, and
+	// stamped with the version of the files it keeps offline.
 	sw, err := fs.ReadFile(sub, "sw.js")
 	if err != nil {
 		panic(err)
 	}
+	sw = bytes.Replace(sw, []byte(`const VERSION = "dev";`), []byte(`const VERSION = "`+staticVersion(sub)+`";`), 1)
 	r.Get("/sw.js", func(c *fiber.Ctx) error {
 		c.Set("Cache-Control", "no-cache")
 		c.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -55,4 +60,26 @@ func (App) Routes(r fiber.Router) {
 	})
 	r.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently) })
 	r.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))
+}
+
+// staticVersion is a digest of every embedded static file: it changes with
+// any of them.
+func staticVersion(fsys fs.FS) string {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		panic(err) // fixed at build time
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -567,3 +567,27 @@ func TestCarrierFoundInTheFieldAndHistory(t *testing.T) {
 		t.Errorf("history of no carrier: %d", code)
 	}
 }
+
+// The field app's service worker is served from the root (so that it may
+// control /field), never cached by HTTP, and stamped with the version of
+// the files it keeps offline.
+func TestServiceWorker(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, web.App{}).App()
+	resp, err := app.Test(httptest.NewRequest("GET", "/sw.js", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("sw.js: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
+	}
+	if strings.Contains(string(b), `const VERSION = "dev"`) || !strings.Contains(string(b), `const VERSION = "`) {
+		t.Error("sw.js is not stamped with the app's version")
+	}
+	for _, p := range []string{"/field", "/static/field.js", "/static/outbox.js"} {
+		if r, err := app.Test(httptest.NewRequest("GET", p, nil)); err != nil || r.StatusCode != 200 {
+			t.Errorf("%s: %v %v", p, r.StatusCode, err)
+		}
+	}
+}

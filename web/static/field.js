@@ -59,6 +59,7 @@ export async function fieldMode(panel, app) {
     outboxList.replaceChildren(...(f.items.length ? f.items.map((i) => el("li", { "data-outbox-id": i.id, class: i.state },
       el("strong", {}, i.label), " · ", new Date(i.created).toLocaleString(state.lang), " · ",
       i.state === "waiting" ? t("field.pending") : `${t("field.rejected")}: ${i.error}`,
+      i.login !== state.session.login ? ` · ${t("field.recordedBy")} ${i.login}` : null,
       i.state === "waiting" && i.error ? el("div", { class: "note" }, i.error) : null,
       i.state === "rejected" ? el("button", { type: "button", class: "secondary", onclick: async () => { await outbox.remove(i.id); renderOutbox(); } }, t("field.remove")) : null))
       : [el("li", {}, t("field.outboxEmpty"))]),
@@ -73,7 +74,7 @@ export async function fieldMode(panel, app) {
     if (!canWrite) return;
     if (!navigator.onLine) { syncMsg.textContent = f.items.length ? t("field.waitingNetwork") : ""; return; }
     if (now) syncMsg.textContent = t("field.sending");
-    const stopped = await outbox.drain(state.session.csrf_token, async (item, res) => {
+    const stopped = await outbox.drain(state.session.csrf_token, state.session.login, async (item, res) => {
       await renderOutbox();
       if (res.outcome === "sent") {
         syncMsg.textContent = t("field.sentOne").replace("{label}", item.label);
@@ -336,7 +337,7 @@ export async function fieldMode(panel, app) {
 
   // ---- Recording -----------------------------------------------------------
   async function queue(item, status, after) {
-    await outbox.add(item);
+    await outbox.add({ ...item, login: state.session.login });
     await renderOutbox();
     if (navigator.onLine) {
       status.textContent = t("field.sending");

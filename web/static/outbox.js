@@ -45,8 +45,9 @@ export function uuid4() {
 }
 
 // An outbox item: { id, kind: "inspection" | "carrier", url, fields: {name:
-// value or [values]}, photos: [Blob], carrier_id, label, created (ms),
-// attempts, state: "waiting" | "rejected", error }.
+// value or [values]}, photos: [Blob], carrier_id, label, login (who
+// recorded it), created (ms), attempts, state: "waiting" | "rejected",
+// error }.
 export async function add(item) {
   const full = { attempts: 0, state: "waiting", error: "", created: Date.now(), photos: [], ...item };
   await tx("readwrite", (s) => s.put(full));
@@ -103,16 +104,18 @@ async function send(item, csrf) {
 
 let running = null;
 
-// drain sends the waiting items in the order they were recorded (a carrier
-// before the inspections of it) and reports each outcome to onResult(item,
-// result). One drain at a time; it stops at the first item that must wait.
-export function drain(csrf, onResult = () => {}) {
+// drain sends login's waiting items in the order they were recorded (a
+// carrier before the inspections of it) and reports each outcome to
+// onResult(item, result). Items recorded by someone else on this phone wait
+// for them to sign in. One drain at a time; it stops at the first item that
+// must wait.
+export function drain(csrf, login, onResult = () => {}) {
   if (running) return running;
   running = (async () => {
     const tried = new Set();
     // Items recorded while a drain runs are sent by the same drain.
     for (;;) {
-      const next = (await all()).filter((i) => i.state === "waiting" && !tried.has(i.id));
+      const next = (await all()).filter((i) => i.state === "waiting" && i.login === login && !tried.has(i.id));
       if (!next.length) return null;
       for (const item of next) {
         tried.add(item.id);

@@ -4,7 +4,9 @@
 // the page queues them in IndexedDB (outbox.js) and sends them itself when
 // the network returns, so POST requests pass through untouched.
 
-const VERSION = "2";
+// The server stamps the version of the app it serves here, so that a new
+// release installs a new worker and a fresh copy of the shell.
+const VERSION = "dev";
 const SHELL = `lad-shell-${VERSION}`;
 const DATA = "lad-data-1"; // API answers: session, carrier lists, histories
 const TILES = "lad-tiles-1";

@@ -160,7 +160,7 @@ try {
     const s = await (await fetch("/api/session")).json();
     await window.ladOutbox.add(window.ladTestCopy);
     const results = [];
-    await window.ladOutbox.drain(s.csrf_token, (item, res) => results.push({ id: item.id, status: res.status, created: res.body && res.body.created }));
+    await window.ladOutbox.drain(s.csrf_token, s.login, (item, res) => results.push({ id: item.id, status: res.status, created: res.body && res.body.created }));
     return { results, left: (await window.ladOutbox.all()).length };
   });
   report("a record sent twice is stored once", again.left === 0 && again.results.length === 1 && again.results[0].status === 200 && again.results[0].created === false, again);
