@@ -153,7 +153,7 @@ func runBrowserScript(t *testing.T, name, addr, login string) map[string]string 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script, "http://"+addr, out)
 	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(), "LAD_TEST_LOGIN="+login, "LAD_TEST_PASSWORD="+browserPassword, "PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS=1")
+	cmd.Env = append(os.Environ(), "LAD_TEST_LOGIN="+login, "LAD_TEST_PASSWORD="+browserPassword)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, _ := cmd.StdoutPipe()

@@ -12,6 +12,8 @@ import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
+// Let routes see the service worker's own requests (to cut them off too).
+process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS ??= "1";
 const [base, out] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
 const require = createRequire(import.meta.url);
