@@ -21,6 +21,10 @@ type Rule struct {
 	Scope string
 	// Why says in a few words what the route gives and why this audience.
 	Why string
+	// Write, when set, is the kind of write the route makes: the caller
+	// must also be allowed that write (Subject.MayWrite), whatever it may
+	// read.
+	Write Write
 }
 
 // Routes is the policy of every route ład serves. A route that is not
@@ -30,52 +34,59 @@ type Rule struct {
 func Routes() []Rule {
 	return []Rule{
 		// Operations.
-		{"GET", "/healthz", Public, "", "liveness"},
-		{"GET", "/readyz", Public, "", "readiness (database reachable)"},
-		{"GET", "/metrics", Public, "", "Prometheus metrics: counts and timings only, no data"},
+		{"GET", "/healthz", Public, "", "liveness", ""},
+		{"GET", "/readyz", Public, "", "readiness (database reachable)", ""},
+		{"GET", "/metrics", Public, "", "Prometheus metrics: counts and timings only, no data", ""},
 		// The web app and its assets.
-		{"GET", "/", Public, "", "planners' and residents' map (data calls are checked on their own)"},
-		{"GET", "/field", Public, "", "inspectors' app shell (its data calls need the inspector role)"},
-		{"GET", "/konsultacje", Public, "", "public consultations"},
-		{"GET", "/favicon.ico", Public, "", "icon"},
-		{"GET", "/static/*", Public, "", "app assets"},
+		{"GET", "/", Public, "", "planners' and residents' map (data calls are checked on their own)", ""},
+		{"GET", "/field", Public, "", "inspectors' app shell (its data calls need the inspector role)", ""},
+		{"GET", "/konsultacje", Public, "", "public consultations", ""},
+		{"GET", "/favicon.ico", Public, "", "icon", ""},
+		{"GET", "/sw.js", Public, "", "the field app's service worker (offline shell)", ""},
+		{"GET", "/static/*", Public, "", "app assets", ""},
 		// Sign-in.
-		{"POST", "/api/login", Public, "", "sign in (rate limited)"},
-		{"POST", "/api/logout", Public, "", "sign out"},
-		{"GET", "/api/session", Public, "", "who is signed in"},
+		{"POST", "/api/login", Public, "", "sign in (rate limited)", ""},
+		{"POST", "/api/logout", Public, "", "sign out", ""},
+		{"GET", "/api/session", Public, "", "who is signed in", ""},
 		// Tiles and the OGC API: the layer's own audience is checked by the
 		// catalogue for every layer named (public layers for everybody).
-		{"GET", "/tiles", Public, "", "catalogue of the layers the caller may see"},
-		{"GET", "/tiles/:layer.json", Public, "", "TileJSON of a layer the caller may see"},
-		{"GET", "/tiles/:layers/:z/:x/:y.mvt", Public, "", "vector tiles of layers the caller may see"},
-		{"GET", "/style.json", Public, "", "MapLibre style of the layers the caller may see"},
-		{"GET", "/ogc", Public, "", "OGC API landing page"},
-		{"GET", "/ogc/conformance", Public, "", "OGC API conformance"},
-		{"GET", "/ogc/api", Public, "", "OpenAPI document of the collections the caller may see"},
-		{"GET", "/ogc/collections", Public, "", "collections the caller may see"},
-		{"GET", "/ogc/collections/:id", Public, "", "a collection the caller may see"},
-		{"GET", "/ogc/collections/:id/queryables", Public, "", "queryables of a collection the caller may see"},
-		{"GET", "/ogc/collections/:id/items", Public, "", "features of a collection the caller may see"},
-		{"GET", "/ogc/collections/:id/items/:fid", Public, "", "one feature"},
-		{"GET", "/ogc/collections/:id/download", Public, "", "whole collection as GeoJSON or CSV (open data)"},
+		{"GET", "/tiles", Public, "", "catalogue of the layers the caller may see", ""},
+		{"GET", "/tiles/:layer.json", Public, "", "TileJSON of a layer the caller may see", ""},
+		{"GET", "/tiles/:layers/:z/:x/:y.mvt", Public, "", "vector tiles of layers the caller may see", ""},
+		{"GET", "/style.json", Public, "", "MapLibre style of the layers the caller may see", ""},
+		{"GET", "/ogc", Public, "", "OGC API landing page", ""},
+		{"GET", "/ogc/conformance", Public, "", "OGC API conformance", ""},
+		{"GET", "/ogc/api", Public, "", "OpenAPI document of the collections the caller may see", ""},
+		{"GET", "/ogc/collections", Public, "", "collections the caller may see", ""},
+		{"GET", "/ogc/collections/:id", Public, "", "a collection the caller may see", ""},
+		{"GET", "/ogc/collections/:id/queryables", Public, "", "queryables of a collection the caller may see", ""},
+		{"GET", "/ogc/collections/:id/items", Public, "", "features of a collection the caller may see", ""},
+		{"GET", "/ogc/collections/:id/items/:fid", Public, "", "one feature", ""},
+		{"GET", "/ogc/collections/:id/download", Public, "", "whole collection as GeoJSON or CSV (open data)", ""},
 		// What applies here: public data only (personal fields never).
-		{"GET", "/api/place", Public, "", "what applies at a point"},
-		{"GET", "/api/parcels/:id", Public, "", "what applies on a parcel"},
-		{"GET", "/report/parcel/:id", Public, "", "printable parcel report"},
-		{"GET", "/api/search", Public, "", "search parcels, plans, districts"},
+		{"GET", "/api/place", Public, "", "what applies at a point", ""},
+		{"GET", "/api/parcels/:id", Public, "", "what applies on a parcel", ""},
+		{"GET", "/report/parcel/:id", Public, "", "printable parcel report", ""},
+		{"GET", "/api/search", Public, "", "search parcels, plans, districts", ""},
 		// Residents.
-		{"GET", "/api/consultations", Public, "", "consultations and their public comments"},
-		{"POST", "/api/consultations/:id/comments", Public, "", "a resident's comment (rate limited; author kept private)"},
+		{"GET", "/api/consultations", Public, "", "consultations and their public comments", ""},
+		{"POST", "/api/consultations/:id/comments", Public, "", "a resident's comment (rate limited; author kept private)", ""},
 		// Inspectors.
-		{"GET", "/api/carriers/near", AudienceInspect, "", "carriers near the inspector"},
+		{"GET", "/api/carriers/near", AudienceInspect, "", "carriers near the inspector", ""},
+		{"POST", "/api/inspections", AudienceInspect, "", "record an inspection with photos (idempotent by its UUID)", WriteField},
+		{"GET", "/api/inspections/:id", AudienceInspect, "", "one inspection (rows of the caller's municipalities)", ""},
+		{"GET", "/api/inspections/:id/photos/:n", AudienceInspect, "", "a photo of an inspection", ""},
+		{"POST", "/api/carriers", AudienceInspect, "", "a carrier found in the field (idempotent by its UUID)", WriteField},
+		{"GET", "/api/carriers/:id/history", AudienceInspect, "", "a carrier's inspections, enforcement and penalties", ""},
+		{"GET", "/api/carriers/:id/photos/:n", AudienceInspect, "", "a photo of a carrier", ""},
 		// Planners.
-		{"GET", "/api/analysis", AudiencePlanner, "", "list of analyses"},
-		{"GET", "/api/analysis/:name", AudiencePlanner, "municipality", "an analysis of a municipality the planner works for"},
-		{"POST", "/api/ingest", AudiencePlanner, "municipality", "upload a data file into a batch"},
-		{"GET", "/api/ingest/batches", AudiencePlanner, "", "batch log"},
-		{"GET", "/api/ingest/batches/:id", AudiencePlanner, "", "one batch and its rejected records"},
+		{"GET", "/api/analysis", AudiencePlanner, "", "list of analyses", ""},
+		{"GET", "/api/analysis/:name", AudiencePlanner, "municipality", "an analysis of a municipality the planner works for", ""},
+		{"POST", "/api/ingest", AudiencePlanner, "municipality", "upload a data file into a batch", ""},
+		{"GET", "/api/ingest/batches", AudiencePlanner, "", "batch log", ""},
+		{"GET", "/api/ingest/batches/:id", AudiencePlanner, "", "one batch and its rejected records", ""},
 		// Administrators.
-		{"GET", "/api/audit", AudienceAdmin, "", "audit log"},
+		{"GET", "/api/audit", AudienceAdmin, "", "audit log", ""},
 	}
 }
 
@@ -185,6 +196,9 @@ func (s Subject) Allow(r Rule, terc string) (int, string) {
 		return 403, "your role may not do this"
 	}
 	// A value that is no TERC code is the handler's to refuse (400).
+	if r.Write != "" && !s.MayWrite(r.Write) {
+		return 403, "your role may not make this change"
+	}
 	if r.Scope != "" && isTERC(terc) && s.Staff() && !s.InMunicipality(terc) {
 		return 403, "you do not work for municipality " + terc
 	}

@@ -30,10 +30,10 @@ func TestPolicyMatch(t *testing.T) {
 			t.Errorf("%s %s: %q %v, want %q %v", c.method, c.path, r.Path, ok, c.want, c.ok)
 		}
 	}
-	if _, err := NewPolicy([]Rule{{"GET", "/x", "nobody", "", ""}}); err == nil {
+	if _, err := NewPolicy([]Rule{{Method: "GET", Path: "/x", Audience: "nobody"}}); err == nil {
 		t.Error("a rule with an unknown audience was accepted")
 	}
-	if _, err := NewPolicy([]Rule{{"GET", "/x", Public, "", ""}, {"GET", "/x", Public, "", ""}}); err == nil {
+	if _, err := NewPolicy([]Rule{{Method: "GET", Path: "/x", Audience: Public}, {Method: "GET", Path: "/x", Audience: Public}}); err == nil {
 		t.Error("a rule given twice was accepted")
 	}
 }

@@ -288,3 +288,19 @@ func Require(a access.Audience, h fiber.Handler) fiber.Handler {
 		return fiber.NewError(fiber.StatusForbidden, "your role may not do this")
 	}
 }
+
+// RequireWrite answers 401 to anonymous callers and 403 to staff whose role
+// may not make writes of kind w, before the handler runs.
+func RequireWrite(w access.Write, h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s := Subject(c)
+		if s.MayWrite(w) {
+			return h(c)
+		}
+		if !s.Staff() {
+			c.Set("WWW-Authenticate", `Bearer realm="lad"`)
+			return fiber.NewError(fiber.StatusUnauthorized, "sign in first")
+		}
+		return fiber.NewError(fiber.StatusForbidden, "your role may not do this")
+	}
+}

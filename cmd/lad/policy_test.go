@@ -40,13 +40,19 @@ var sampleParams = map[string]string{
 // restricted pins, independently of access.Routes(), every route that is
 // not public: changing who may call a route means changing this test too.
 var restricted = map[string]access.Audience{
-	"GET /api/carriers/near":      access.AudienceInspect,
-	"GET /api/analysis":           access.AudiencePlanner,
-	"GET /api/analysis/:name":     access.AudiencePlanner,
-	"POST /api/ingest":            access.AudiencePlanner,
-	"GET /api/ingest/batches":     access.AudiencePlanner,
-	"GET /api/ingest/batches/:id": access.AudiencePlanner,
-	"GET /api/audit":              access.AudienceAdmin,
+	"GET /api/carriers/near":             access.AudienceInspect,
+	"POST /api/inspections":              access.AudienceInspect,
+	"GET /api/inspections/:id":           access.AudienceInspect,
+	"GET /api/inspections/:id/photos/:n": access.AudienceInspect,
+	"POST /api/carriers":                 access.AudienceInspect,
+	"GET /api/carriers/:id/history":      access.AudienceInspect,
+	"GET /api/carriers/:id/photos/:n":    access.AudienceInspect,
+	"GET /api/analysis":                  access.AudiencePlanner,
+	"GET /api/analysis/:name":            access.AudiencePlanner,
+	"POST /api/ingest":                   access.AudiencePlanner,
+	"GET /api/ingest/batches":            access.AudiencePlanner,
+	"GET /api/ingest/batches/:id":        access.AudiencePlanner,
+	"GET /api/audit":                     access.AudienceAdmin,
 }
 
 // The authorisation matrix, built from the router's own route table: every

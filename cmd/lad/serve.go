@@ -81,5 +81,5 @@ func httpModules(e *env, cat *layers.Catalogue, ts *tiles.Server) []web.Module {
 // modules lists the features mounted on the HTTP server after the tiles,
 // in order.
 func modules(e *env) []web.Module {
-	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
+	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
 }

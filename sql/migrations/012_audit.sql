@@ -93,7 +93,8 @@ DECLARE
     c       record;
     cols    text[] := '{}';  -- digested column expressions, as their names
     pk      text[];
-    key_x   text;            -- the row key as a JSON object, from x, o or n
+    key_x   text;            -- the row key as a JSON object, from lad_row, lad_old or lad_new
+                             -- (names no audited column takes)
     key_o   text;
     key_n   text;
     join_on text;
@@ -109,10 +110,10 @@ BEGIN
     IF pk IS NULL THEN
         RAISE EXCEPTION 'audited table % has no primary key', rel;
     END IF;
-    SELECT 'jsonb_build_object(' || string_agg(format('%1$L, x.%1$I', k), ', ') || ')',
-           'jsonb_build_object(' || string_agg(format('%1$L, o.%1$I', k), ', ') || ')',
-           'jsonb_build_object(' || string_agg(format('%1$L, n.%1$I', k), ', ') || ')',
-           string_agg(format('o.%1$I = n.%1$I', k), ' AND ')
+    SELECT 'jsonb_build_object(' || string_agg(format('%1$L, lad_row.%1$I', k), ', ') || ')',
+           'jsonb_build_object(' || string_agg(format('%1$L, lad_old.%1$I', k), ', ') || ')',
+           'jsonb_build_object(' || string_agg(format('%1$L, lad_new.%1$I', k), ', ') || ')',
+           string_agg(format('lad_old.%1$I = lad_new.%1$I', k), ' AND ')
     INTO key_x, key_o, key_n, join_on FROM unnest(pk) k;
 
     FOR c IN
@@ -143,13 +144,13 @@ BEGIN
             cols := cols || format('t.%1$I', c.name);
         END IF;
         same := same || CASE WHEN c.has_eq OR c.typ IN ('public.geometry'::regtype, 'bytea'::regtype) OR c.name = ANY (secret)
-                             THEN format('CASE WHEN o.%1$I IS NOT DISTINCT FROM n.%1$I THEN %1$L END', c.name)
-                             ELSE format('CASE WHEN o.%1$I::text IS NOT DISTINCT FROM n.%1$I::text THEN %1$L END', c.name) END;
+                             THEN format('CASE WHEN lad_old.%1$I IS NOT DISTINCT FROM lad_new.%1$I THEN %1$L END', c.name)
+                             ELSE format('CASE WHEN lad_old.%1$I::text IS NOT DISTINCT FROM lad_new.%1$I::text THEN %1$L END', c.name) END;
     END LOOP;
 
     IF op = 'INSERT' OR op = 'DELETE' THEN
         RETURN format('INSERT INTO audit_log (actor, table_name, op, row_key, %s)
-                       SELECT $1, %L, %L, %s, to_jsonb(x) FROM (SELECT %s FROM %I t) x',
+                       SELECT $1, %L, %L, %s, to_jsonb(lad_row) FROM (SELECT %s FROM %I t) lad_row',
                       CASE op WHEN 'INSERT' THEN 'after' ELSE 'before' END,
                       (SELECT relname FROM pg_class WHERE oid = rel), op, key_x,
                       array_to_string(cols, ', '), CASE op WHEN 'INSERT' THEN 'new_rows' ELSE 'old_rows' END);
@@ -157,11 +158,11 @@ BEGIN
     -- UPDATE: old and new rows paired by primary key; only what changed is
     -- kept. A row whose key changed appears with only its old or only its
     -- new values.
-    RETURN format('WITH o AS (SELECT %1$s FROM old_rows t), n AS (SELECT %1$s FROM new_rows t),
-                   d AS (SELECT CASE WHEN n.%2$I IS NULL THEN %3$s ELSE %4$s END AS k,
-                                CASE WHEN o.%2$I IS NULL THEN NULL WHEN n.%2$I IS NULL THEN to_jsonb(o) ELSE to_jsonb(o) - e.same END AS b,
-                                CASE WHEN n.%2$I IS NULL THEN NULL WHEN o.%2$I IS NULL THEN to_jsonb(n) ELSE to_jsonb(n) - e.same END AS a
-                         FROM o FULL JOIN n ON %5$s
+    RETURN format('WITH lad_old AS (SELECT %1$s FROM old_rows t), lad_new AS (SELECT %1$s FROM new_rows t),
+                   d AS (SELECT CASE WHEN lad_new.%2$I IS NULL THEN %3$s ELSE %4$s END AS k,
+                                CASE WHEN lad_old.%2$I IS NULL THEN NULL WHEN lad_new.%2$I IS NULL THEN to_jsonb(lad_old) ELSE to_jsonb(lad_old) - e.same END AS b,
+                                CASE WHEN lad_new.%2$I IS NULL THEN NULL WHEN lad_old.%2$I IS NULL THEN to_jsonb(lad_new) ELSE to_jsonb(lad_new) - e.same END AS a
+                         FROM lad_old FULL JOIN lad_new ON %5$s
                          CROSS JOIN LATERAL (SELECT array_remove(ARRAY[%6$s], NULL) AS same) e)
                    INSERT INTO audit_log (actor, table_name, op, row_key, before, after)
                    SELECT $1, %7$L, %8$L, d.k, d.b%9$s, d.a%10$s FROM d

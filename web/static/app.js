@@ -9,7 +9,7 @@ const T = {
     "mode.residents": "Konsultacje", layers: "Warstwy", opacity: "Przezroczystość", search: "Szukaj działki (TERYT), osiedla…",
     find: "Szukaj", nothing: "Nic nie znaleziono.", loading: "Wczytywanie…", unavailable: "Usługa chwilowo niedostępna.",
     features: "Obiekty w tym miejscu", noFeatures: "Brak obiektów w tym miejscu.", near: "Nośniki w pobliżu",
-    locate: "Moja lokalizacja", distance: "odległość", compliance: { compliant: "zgodny", violation: "naruszenie", transition: "okres przejściowy", removed: "usunięty" },
+    locate: "Moja lokalizacja", distance: "odległość", compliance: { compliant: "zgodny", violation: "naruszenie", transition: "okres przejściowy", removed: "usunięty", unknown: "do oceny" },
     rules: "Naruszone zasady", lastInspection: "Ostatnia kontrola", never: "nigdy", consultations: "Konsultacje społeczne",
     open: "trwają", closed: "zakończone", planned: "planowane", until: "do", leaveComment: "Złóż uwagę",
     name: "Imię i nazwisko", address: "Adres", email: "E-mail (nieobowiązkowo)", owner: "Jestem właścicielem nieruchomości na tym obszarze",
@@ -20,13 +20,36 @@ const T = {
     yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", signIn: "Zaloguj", signOut: "Wyloguj", login: "Login",
     password: "Hasło", analyses: "Analizy", run: "Uruchom", roles: { planner: "planista", inspector: "inspektor", admin: "administrator" }, applies: "Co tu obowiązuje", parcel: "Działka",
     report: "wypis (do druku)", noPlan: "Brak obowiązującego planu miejscowego.", pog: "Plan ogólny", landscape: "Uchwała krajobrazowa", permitsPeriod: "Pozwolenia wydane w okresie",
+    field: {
+      online: "Połączono", offline: "Brak połączenia", offlineHint: "Brak połączenia: zapisy poczekają w telefonie.",
+      outbox: "Do wysłania", outboxEmpty: "Wszystko wysłane.", sendNow: "Wyślij teraz", sending: "Wysyłanie…",
+      sentOne: "Wysłano: {label}", allSent: "Wszystko wysłane.", waitingNetwork: "Czeka na połączenie.", pending: "czeka na wysłanie",
+      rejected: "odrzucone", someRejected: "Część zapisów odrzucono: zobacz listę do wysłania.", recordedBy: "zapisał(a)", remove: "Usuń", signInAgain: "Sesja wygasła: zaloguj się ponownie (zapisy czekają w telefonie).",
+      signInToRecord: "Zaloguj się jako inspektor, aby zobaczyć historię i rejestrować kontrole.", readOnly: "Planista widzi historię; kontrole rejestrują inspektorzy.",
+      position: "Twoja pozycja", noPosition: "Brak pozycji GPS.", locateHint: "Ustal pozycję, aby zobaczyć nośniki w pobliżu.",
+      listFrom: "Ostatnia zapisana lista z godz.", newCarrier: "Dodaj nowy nośnik", newCarrierShort: "nowy nośnik", back: "← Lista nośników",
+      notFound: "Nie znaleziono nośnika.", kind: "Rodzaj", area: "Powierzchnia", illuminated: "Podświetlany", doubleSided: "Dwustronny",
+      zone: "Obszar uchwały", status: "Stan", stage: "Etap postępowania", record: "Zarejestruj kontrolę", history: "Historia",
+      noHistory: "Brak wpisów.", historyOffline: "Historia niedostępna bez połączenia.", photo: "Zdjęcie", perDay: "dziennie", total: "razem",
+      result: "Wynik kontroli", violatedPick: "Naruszone zasady obszaru", notes: "Uwagi", photos: "Zdjęcia (aparat, do 5)",
+      refreshGps: "Odśwież pozycję GPS", cancel: "Anuluj", save: "Zapisz kontrolę", saveCarrier: "Zapisz nośnik",
+      savedSent: "Zapisano na serwerze.", savedQueued: "Zapisano w telefonie: zostanie wysłane po odzyskaniu połączenia.",
+      needRules: "Wskaż naruszone zasady.", tooManyPhotos: "Najwyżej 5 zdjęć.", width: "Szerokość [m]", height: "Wysokość [m]",
+      useMapCentre: "Użyj środka mapy", mapCentre: "Środek mapy",
+      results: { compliant: "zgodny z uchwałą", violation: "naruszenie", removed: "nośnik usunięty", not_found: "nie odnaleziono nośnika" },
+      kinds: { billboard: "billboard", board: "tablica", citylight: "citylight", pylon: "pylon", banner: "baner", mural: "mural",
+        led_screen: "ekran LED", sign: "szyld", other: "inny" },
+      events: { installed: "Montaż nośnika", recorded: "Wpis do ewidencji", inspection: "Kontrola", penalty: "Kara pieniężna (art. 37d)" },
+      steps: { found: "Stwierdzenie naruszenia", called: "Wezwanie do dostosowania", proceedings: "Wszczęcie postępowania",
+        decision: "Decyzja o karze", removed: "Usunięcie nośnika" },
+    },
   },
   en: {
     skip: "Skip to panel", modes: "Mode", map: "Map", "mode.planner": "Planning", "mode.field": "Field inspection",
     "mode.residents": "Consultations", layers: "Layers", opacity: "Opacity", search: "Find a parcel (TERYT), district…",
     find: "Search", nothing: "Nothing found.", loading: "Loading…", unavailable: "Service unavailable for a moment.",
     features: "Features here", noFeatures: "Nothing here.", near: "Carriers nearby",
-    locate: "My location", distance: "distance", compliance: { compliant: "compliant", violation: "violation", transition: "transition period", removed: "removed" },
+    locate: "My location", distance: "distance", compliance: { compliant: "compliant", violation: "violation", transition: "transition period", removed: "removed", unknown: "to be assessed" },
     rules: "Rules broken", lastInspection: "Last inspection", never: "never", consultations: "Public consultations",
     open: "open", closed: "closed", planned: "planned", until: "until", leaveComment: "Leave a comment",
     name: "Full name", address: "Address", email: "E-mail (optional)", owner: "I own property in this area",
@@ -37,6 +60,29 @@ const T = {
     yes: "yes", no: "no", from: "from", showOnMap: "Show on map", signIn: "Sign in", signOut: "Sign out", login: "Login",
     password: "Password", analyses: "Analyses", run: "Run", roles: { planner: "planner", inspector: "inspector", admin: "administrator" }, applies: "What applies here", parcel: "Parcel",
     report: "printable extract", noPlan: "No local plan in force.", pog: "General plan", landscape: "Landscape resolution", permitsPeriod: "Permits issued between",
+    field: {
+      online: "Online", offline: "Offline", offlineHint: "No network: records will wait on the phone.",
+      outbox: "To send", outboxEmpty: "Everything sent.", sendNow: "Send now", sending: "Sending…",
+      sentOne: "Sent: {label}", allSent: "Everything sent.", waitingNetwork: "Waiting for the network.", pending: "waiting to be sent",
+      rejected: "rejected", someRejected: "Some records were rejected: see the outbox.", recordedBy: "recorded by", remove: "Remove", signInAgain: "Session expired: sign in again (records wait on the phone).",
+      signInToRecord: "Sign in as an inspector to see histories and record inspections.", readOnly: "Planners see histories; inspectors record inspections.",
+      position: "Your position", noPosition: "No GPS position.", locateHint: "Find your position to see carriers nearby.",
+      listFrom: "Last saved list from", newCarrier: "Add a new carrier", newCarrierShort: "new carrier", back: "← Carrier list",
+      notFound: "Carrier not found.", kind: "Kind", area: "Area", illuminated: "Illuminated", doubleSided: "Double-sided",
+      zone: "Resolution area", status: "Status", stage: "Enforcement stage", record: "Record an inspection", history: "History",
+      noHistory: "Nothing yet.", historyOffline: "History unavailable offline.", photo: "Photo", perDay: "per day", total: "total",
+      result: "Result", violatedPick: "Rules of the area broken", notes: "Notes", photos: "Photos (camera, up to 5)",
+      refreshGps: "Refresh GPS position", cancel: "Cancel", save: "Save inspection", saveCarrier: "Save carrier",
+      savedSent: "Saved on the server.", savedQueued: "Saved on the phone: it will be sent when the network returns.",
+      needRules: "Pick the rules broken.", tooManyPhotos: "At most 5 photos.", width: "Width [m]", height: "Height [m]",
+      useMapCentre: "Use the map centre", mapCentre: "Map centre",
+      results: { compliant: "compliant", violation: "violation", removed: "carrier removed", not_found: "carrier not found" },
+      kinds: { billboard: "billboard", board: "board", citylight: "citylight", pylon: "pylon", banner: "banner", mural: "mural",
+        led_screen: "LED screen", sign: "sign", other: "other" },
+      events: { installed: "Installed", recorded: "Entered in the register", inspection: "Inspection", penalty: "Penalty (art. 37d)" },
+      steps: { found: "Violation found", called: "Called to comply", proceedings: "Proceedings started",
+        decision: "Penalty decision", removed: "Carrier removed" },
+    },
   },
 };
 
@@ -242,31 +288,10 @@ async function find(q) {
 
 // ---- Inspectors -----------------------------------------------------------
 
+// The field app lives in field.js, loaded only in this mode.
 async function fieldMode(panel) {
-  const list = el("div", { id: "near", "aria-live": "polite" });
-  const locate = el("button", { class: "primary", type: "button" }, t("locate"));
-  panel.replaceChildren(el("h2", {}, t("near")), locate, list);
-  const show = async (lon, lat) => {
-    list.textContent = t("loading");
-    try {
-      const r = await getJSON(`/api/carriers/near?lon=${lon}&lat=${lat}&r=500`);
-      list.replaceChildren(...(r.carriers.length ? r.carriers.map((c) => el("div", { class: `card ${c.compliance}` },
-        el("strong", {}, `${c.inventory_no} · ${c.kind}`),
-        el("div", {}, `${t("distance")}: ${Math.round(c.distance_m)} m · ${c.area_m2 ?? "?"} m² · ${t("compliance." + c.compliance)}`),
-        c.violated_rules.length ? el("div", {}, `${t("rules")}: `, c.violated_rules.map((v) => `${v.code} – ${v.text}`).join("; ")) : null,
-        el("div", { class: "note" }, `${t("lastInspection")}: ${c.last_inspected_at ? c.last_inspected_at.slice(0, 10) : t("never")}`)))
-        : [el("p", {}, t("none"))]));
-    } catch (err) { list.textContent = err.message; }
-  };
-  locate.addEventListener("click", () => {
-    if (!navigator.geolocation) { const c = state.map.getCenter(); show(c.lng, c.lat); return; }
-    navigator.geolocation.getCurrentPosition((p) => {
-      state.map.flyTo({ center: [p.coords.longitude, p.coords.latitude], zoom: 17 });
-      show(p.coords.longitude, p.coords.latitude);
-    }, () => { const c = state.map.getCenter(); show(c.lng, c.lat); }, { enableHighAccuracy: true, timeout: 8000 });
-  });
-  setLayerVisible("carriers", true);
-  state.map.on("moveend", () => { if (state.map.getZoom() >= 15) { const c = state.map.getCenter(); show(c.lng, c.lat); } });
+  const { fieldMode: run } = await import("/static/field.js");
+  await run(panel, { state, t, el, getJSON, setLayerVisible, show });
 }
 
 // ---- Residents ------------------------------------------------------------
@@ -327,10 +352,17 @@ async function loadSession() {
   const box = document.getElementById("account");
   if (state.session.role && state.session.role !== "anonymous") {
     box.replaceChildren(el("span", { class: "who" }, `${state.session.login} (${t("roles." + state.session.role)})`),
-      el("button", { type: "button", class: "lang", onclick: async () => { await getJSON("/api/logout", { method: "POST" }); location.reload(); } }, t("signOut")));
+      el("button", { type: "button", class: "lang", onclick: signOut }, t("signOut")));
   } else {
     box.replaceChildren(el("button", { type: "button", class: "lang", onclick: () => signInForm() }, t("signIn")));
   }
+}
+
+async function signOut() {
+  await getJSON("/api/logout", { method: "POST" });
+  // What the field app kept of staff-only data leaves the phone.
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("signed-out");
+  location.reload();
 }
 
 function signInForm() {
