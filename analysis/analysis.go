@@ -15,9 +15,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/db"
 	ladsql "github.com/ladgis/lad/sql"
 	"github.com/ladgis/lad/web"
 )
@@ -75,14 +75,14 @@ type Table struct {
 
 // Analyst runs analyses over a pool.
 type Analyst struct {
-	pool *pgxpool.Pool
+	pool db.Reader
 	log  *slog.Logger
 	q    map[string]string
 	ads  map[string]string
 }
 
 // New returns an Analyst over pool.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Analyst {
+func New(pool db.Reader, log *slog.Logger) *Analyst {
 	return &Analyst{pool: pool, log: log, q: ladsql.MustNamed(ladsql.Analysis(), "plan_coverage.sql"),
 		ads: ladsql.MustNamed(ladsql.Analysis(), "advertising.sql")}
 }

@@ -22,21 +22,21 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/web"
 )
 
 // Server answers the OGC API under /ogc.
 type Server struct {
-	pool *pgxpool.Pool
+	pool db.Reader
 	cat  *layers.Catalogue
 	log  *slog.Logger
 }
 
 // New returns the OGC API over pool and the catalogue.
-func New(pool *pgxpool.Pool, cat *layers.Catalogue, log *slog.Logger) *Server {
+func New(pool db.Reader, cat *layers.Catalogue, log *slog.Logger) *Server {
 	return &Server{pool: pool, cat: cat, log: log}
 }
 

@@ -278,7 +278,7 @@ func TestCacheFollowsDataChanges(t *testing.T) {
 	if h2["Etag"] == etag || decode(t, after)["parcels"] != decode(t, before)["parcels"]-1 {
 		t.Errorf("changed tile: etag %s → %s, parcels %d → %d", etag, h2["Etag"], decode(t, before)["parcels"], decode(t, after)["parcels"])
 	}
-	if _, ok := e.ts.Cache().Get(fmt.Sprintf("parcels/%d/%d/%d?", far.Z, far.X, far.Y)); !ok {
+	if _, ok := e.ts.Cache().Get(ctx, fmt.Sprintf("parcels/%d/%d/%d?", far.Z, far.X, far.Y)); !ok {
 		t.Error("the unrelated tile was dropped")
 	}
 	t.Logf("invalidation visible after %v", took)
@@ -287,15 +287,15 @@ func TestCacheFollowsDataChanges(t *testing.T) {
 func TestCacheIsBoundedLRU(t *testing.T) {
 	c := NewMemoryCache(1000)
 	for i := 0; i < 20; i++ {
-		c.Put(fmt.Sprint(i), &Tile{Data: make([]byte, 100), Layers: []string{"a"}})
+		c.Put(context.Background(), fmt.Sprint(i), &Tile{Data: make([]byte, 100), Layers: []string{"a"}})
 	}
 	if c.Bytes() > 1000 || c.Len() >= 20 {
 		t.Errorf("cache holds %d bytes in %d tiles", c.Bytes(), c.Len())
 	}
-	if _, ok := c.Get("19"); !ok {
+	if _, ok := c.Get(context.Background(), "19"); !ok {
 		t.Error("newest tile evicted")
 	}
-	if _, ok := c.Get("0"); ok {
+	if _, ok := c.Get(context.Background(), "0"); ok {
 		t.Error("oldest tile kept")
 	}
 }
