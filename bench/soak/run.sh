@@ -48,7 +48,7 @@ T0=$(date +%s)
 LOAD=$!
 while kill -0 $LOAD 2>/dev/null; do sleep 10; kill -0 $LOAD 2>/dev/null && sample $(( $(date +%s) - T0 )); done
 wait $LOAD
-sleep 2
+sleep 15 # idle: connections closed, goroutines should be back near the start
 sample $(( $(date +%s) - T0 ))
 
 j() { python3 -c "import json,sys; d=json.load(open('$DATA/load.json')); print($1)"; }
@@ -66,7 +66,7 @@ for k in tile features place write; do
 done
 j "'| all | %d (%.0f/s) | | | %d | %d | %.1f | %.1f | |' % (d['requests'], d['rps'], d['5xx'], d['transport_errors'], d['p50_ms'], d['p99_ms'])"
 echo
-echo "| instance | RSS start MB | RSS peak MB | RSS end MB | goroutines start | goroutines peak | goroutines end | tiles: local hits | shared hits | rendered | shared-cache errors |"
+echo "| instance | RSS start MB | RSS peak MB | RSS end MB (15 s idle) | goroutines start | goroutines peak | goroutines end (15 s idle) | tiles: local hits | shared hits | rendered | shared-cache errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 echo "| A | $(first 2) | $(peak 2) | $(last 2) | $(first 4) | $(peak 4) | $(last 4) | $(metric $A lad_tile_cache_hits_total) | $(metric $A lad_tile_shared_cache_hits_total) | $(metric $A lad_tile_cache_misses_total) | $(metric $A lad_tile_shared_cache_errors_total) |"
 echo "| B | $(first 3) | $(peak 3) | $(last 3) | $(first 5) | $(peak 5) | $(last 5) | $(metric $B lad_tile_cache_hits_total) | $(metric $B lad_tile_shared_cache_hits_total) | $(metric $B lad_tile_cache_misses_total) | $(metric $B lad_tile_shared_cache_errors_total) |"

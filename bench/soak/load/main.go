@@ -46,7 +46,7 @@ func main() {
 	targets := flag.String("targets", "http://127.0.0.1:18101,http://127.0.0.1:18102", "ład instances, comma-separated (requests alternate)")
 	conc := flag.Int("c", 64, "concurrent clients")
 	dur := flag.Duration("d", 10*time.Minute, "duration")
-	layers := flag.String("layers", "plans,designations,parcels,permits", "tile layers")
+	layers := flag.String("layers", "plans,designations,parcels,permits;parcels,comments", "tile layer sets, ';'-separated, requested in turn (comments change with every write)")
 	flag.Parse()
 	bases := strings.Split(*targets, ",")
 	a := area{16.88, 51.07, 17.12, 51.15}
@@ -130,7 +130,8 @@ func next(rng *rand.Rand, base string, a area, layers string, consultation int64
 		// Zooms as a map is used: mostly street level.
 		z := []int{12, 13, 14, 15, 15, 16, 16, 16, 17, 17}[rng.IntN(10)]
 		x, y := tileAt(z, lon, lat)
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/tiles/%s/%d/%d/%d.mvt", base, layers, z, x, y), nil)
+		sets := strings.Split(layers, ";")
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/tiles/%s/%d/%d/%d.mvt", base, sets[rng.IntN(len(sets))], z, x, y), nil)
 		req.Header.Set("Accept-Encoding", "gzip")
 		return "tile", req
 	case p < 88:
