@@ -82,6 +82,7 @@ type Server struct {
 type metrics struct {
 	hits, misses, invalidated, onPrimary prometheus.Counter
 	render                               prometheus.Histogram
+	bytes                                prometheus.GaugeFunc
 }
 
 // New returns a tile server reading through read (a pool, or a ReadPool
@@ -93,18 +94,21 @@ func New(read db.Reader, cat *layers.Catalogue, cache Cache, cfg Config, log *sl
 	if cache == nil {
 		cache = NewMemoryCache(cfg.CacheBytes)
 	}
-	return &Server{read: read, cat: cat, cache: cache, shared: cfg.Shared, log: log, cfg: cfg, metrics: metrics{
+	s := &Server{read: read, cat: cat, cache: cache, shared: cfg.Shared, log: log, cfg: cfg, metrics: metrics{
 		hits:        prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_hits_total", Help: "Tiles served from the local cache."}),
 		misses:      prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_misses_total", Help: "Tiles rendered by PostGIS."}),
 		invalidated: prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_invalidated_total", Help: "Cached tiles dropped because their data changed."}),
 		onPrimary:   prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_renders_on_primary_total", Help: "Tiles rendered on the primary because the replica had not yet replayed the last change."}),
 		render:      prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lad_tile_render_seconds", Help: "Time PostGIS takes to render a tile.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}}
+	s.metrics.bytes = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lad_tile_cache_bytes", Help: "Size of the local tile cache."},
+		func() float64 { return float64(cache.Bytes()) })
+	return s
 }
 
 // Collectors are the server's Prometheus metrics.
 func (s *Server) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.metrics.hits, s.metrics.misses, s.metrics.invalidated, s.metrics.onPrimary, s.metrics.render}
+	return []prometheus.Collector{s.metrics.hits, s.metrics.misses, s.metrics.invalidated, s.metrics.onPrimary, s.metrics.render, s.metrics.bytes}
 }
 
 // Cache is the server's local tile cache.

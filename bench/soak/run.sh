@@ -40,8 +40,9 @@ for _ in $(seq 1 120); do curl -sf "http://$B/readyz" >/dev/null && break; sleep
 rss() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 gor() { curl -s "http://$1/metrics" | awk '$1 == "go_goroutines" {print $2}'; }
 metric() { curl -s "http://$1/metrics" | awk -v m="$2" '$1 == m {s += $2} END {printf "%d", s}'; }
-echo "t_s,rss_a_mb,rss_b_mb,goroutines_a,goroutines_b" >"$DATA/samples.csv"
-sample() { echo "$1,$(rss $PA),$(rss $PB),$(gor $A),$(gor $B)" >>"$DATA/samples.csv"; }
+echo "t_s,rss_a_mb,rss_b_mb,goroutines_a,goroutines_b,tile_cache_a_mb,tile_cache_b_mb" >"$DATA/samples.csv"
+mb() { echo $(( $(metric "$1" lad_tile_cache_bytes) / 1048576 )); }
+sample() { echo "$1,$(rss $PA),$(rss $PB),$(gor $A),$(gor $B),$(mb $A),$(mb $B)" >>"$DATA/samples.csv"; }
 sample 0
 T0=$(date +%s)
 "$DATA/load" -targets "http://$A,http://$B" -c "$C" -d "$DUR" >"$DATA/load.json" 2>"$DATA/load.log" &
@@ -66,9 +67,9 @@ for k in tile features place write; do
 done
 j "'| all | %d (%.0f/s) | | | %d | %d | %.1f | %.1f | |' % (d['requests'], d['rps'], d['5xx'], d['transport_errors'], d['p50_ms'], d['p99_ms'])"
 echo
-echo "| instance | RSS start MB | RSS peak MB | RSS end MB (15 s idle) | goroutines start | goroutines peak | goroutines end (15 s idle) | tiles: local hits | shared hits | rendered | shared-cache errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-echo "| A | $(first 2) | $(peak 2) | $(last 2) | $(first 4) | $(peak 4) | $(last 4) | $(metric $A lad_tile_cache_hits_total) | $(metric $A lad_tile_shared_cache_hits_total) | $(metric $A lad_tile_cache_misses_total) | $(metric $A lad_tile_shared_cache_errors_total) |"
-echo "| B | $(first 3) | $(peak 3) | $(last 3) | $(first 5) | $(peak 5) | $(last 5) | $(metric $B lad_tile_cache_hits_total) | $(metric $B lad_tile_shared_cache_hits_total) | $(metric $B lad_tile_cache_misses_total) | $(metric $B lad_tile_shared_cache_errors_total) |"
+echo "| instance | RSS start MB | RSS peak MB | RSS end MB (15 s idle) | local tile cache at end MB | goroutines start | goroutines peak | goroutines end (15 s idle) | tiles: local hits | shared hits | rendered | shared-cache errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| A | $(first 2) | $(peak 2) | $(last 2) | $(last 6) | $(first 4) | $(peak 4) | $(last 4) | $(metric $A lad_tile_cache_hits_total) | $(metric $A lad_tile_shared_cache_hits_total) | $(metric $A lad_tile_cache_misses_total) | $(metric $A lad_tile_shared_cache_errors_total) |"
+echo "| B | $(first 3) | $(peak 3) | $(last 3) | $(last 7) | $(first 5) | $(peak 5) | $(last 5) | $(metric $B lad_tile_cache_hits_total) | $(metric $B lad_tile_shared_cache_hits_total) | $(metric $B lad_tile_cache_misses_total) | $(metric $B lad_tile_shared_cache_errors_total) |"
 echo
 echo "Samples every 10 s: $DATA/samples.csv. Tiles dropped by invalidations: A $(metric $A lad_tile_cache_invalidated_total), B $(metric $B lad_tile_cache_invalidated_total)."
