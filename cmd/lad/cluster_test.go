@@ -320,13 +320,14 @@ func TestServeReadsFromReplica(t *testing.T) {
 				resp, err := http.Get(base + path)
 				if err != nil {
 					failures.Add(1)
+					t.Logf("%s: %v", path, err)
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					failures.Add(1)
-					t.Logf("%s: %d", path, resp.StatusCode)
+					t.Logf("%s: %d %s", path, resp.StatusCode, b)
 				}
 				done.Add(1)
 			}
