@@ -5,7 +5,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 BIN := bin/lad
 
-.PHONY: run test build deps web vet fuzz bench clean
+.PHONY: run test test-cluster build deps web vet fuzz bench clean
 
 run: deps build
 	./$(BIN) serve --demo
@@ -28,6 +28,11 @@ vet:
 test: deps build vet
 	$(GO) test -count=1 -timeout 40m ./...
 	@$(MAKE) --no-print-directory fuzz
+
+# The cluster tests alone (also part of `make test`): a streaming replica,
+# redis-server, two lad serve instances, kill -9 during an ingest.
+test-cluster: deps
+	$(GO) test -count=1 -timeout 20m -run 'Cluster|Replica|ReadPool|Redis|Shared|Kill9' ./db/ ./tiles/ ./cmd/lad/
 
 # Every fuzz target runs a few seconds (FUZZTIME) without panics.
 FUZZTIME ?= 4s

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ReadPoolConfig says where read-only work (tiles, features, analyses) may go.
@@ -22,6 +24,9 @@ type ReadPoolConfig struct {
 	// Check is how often replicas are checked (0: 1 s).
 	Check    time.Duration
 	MaxConns int32
+	// Fallback is where a read runs again when its replica connection is
+	// lost mid-way (normally the primary's pool); nil: no second try.
+	Fallback Reader
 }
 
 // ReadPool is a connection pool for reads that routes new connections to a
@@ -38,8 +43,16 @@ type ReadPool struct {
 	primary *pgx.ConnConfig
 	healthy atomic.Pointer[[]int] // indexes of usable replicas
 	next    atomic.Uint64
+	retried atomic.Int64
+	recheck chan struct{}
 	stop    context.CancelFunc
 	done    sync.WaitGroup
+	metrics readMetrics
+}
+
+type readMetrics struct {
+	usable  prometheus.GaugeFunc
+	retried prometheus.CounterFunc
 }
 
 // NewReadPool opens the read pool and starts checking replicas until Close.
@@ -50,7 +63,13 @@ func NewReadPool(ctx context.Context, cfg ReadPoolConfig, log *slog.Logger) (*Re
 	if cfg.Check == 0 {
 		cfg.Check = time.Second
 	}
-	rp := &ReadPool{cfg: cfg, log: log}
+	rp := &ReadPool{cfg: cfg, log: log, recheck: make(chan struct{}, 1)}
+	rp.metrics = readMetrics{
+		usable: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lad_db_usable_replicas", Help: "Replicas reads currently go to (0: reads go to the primary)."},
+			func() float64 { return float64(len(*rp.healthy.Load())) }),
+		retried: prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lad_db_read_retries_total", Help: "Reads run again on the primary because their replica connection was lost."},
+			func() float64 { return float64(rp.retried.Load()) }),
+	}
 	var err error
 	if rp.primary, err = pgx.ParseConfig(cfg.Primary); err != nil {
 		return nil, fmt.Errorf("parse primary URL: %w", err)
@@ -78,6 +97,12 @@ func NewReadPool(ctx context.Context, cfg ReadPoolConfig, log *slog.Logger) (*Re
 		target := rp.choose()
 		cc.Host, cc.Port, cc.User, cc.Password, cc.Database = target.Host, target.Port, target.User, target.Password, target.Database
 		cc.Fallbacks = nil
+		if target != rp.primary {
+			// A replica that went away since the last check: connect to
+			// the primary instead of failing (a physical replica has the
+			// primary's users and databases).
+			cc.Fallbacks = []*pgconn.FallbackConfig{{Host: rp.primary.Host, Port: rp.primary.Port, TLSConfig: rp.primary.TLSConfig}}
+		}
 		return nil
 	}
 	pcfg.AfterConnect = registerGeom
@@ -101,6 +126,20 @@ func (rp *ReadPool) choose() *pgx.ConnConfig {
 	return rp.hosts[h[rp.next.Add(1)%uint64(len(h))]]
 }
 
+// Recheck asks for the replicas to be checked now (after a lost
+// connection), without waiting for the next tick.
+func (rp *ReadPool) Recheck() {
+	select {
+	case rp.recheck <- struct{}{}:
+	default:
+	}
+}
+
+// Collectors are the read routing's Prometheus metrics.
+func (rp *ReadPool) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{rp.metrics.usable, rp.metrics.retried}
+}
+
 // Usable lists the replicas reads currently go to (by index in the config).
 func (rp *ReadPool) Usable() []int { return append([]int(nil), *rp.healthy.Load()...) }
 
@@ -113,6 +152,8 @@ func (rp *ReadPool) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			rp.checkOnce(ctx)
+		case <-rp.recheck:
 			rp.checkOnce(ctx)
 		}
 	}

@@ -2,11 +2,15 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/pgembed"
@@ -42,7 +46,13 @@ func TestReadPoolFollowsReplicaHealth(t *testing.T) {
 	}
 	defer func() { replica.Stop() }()
 
-	rp, err := db.NewReadPool(ctx, db.ReadPoolConfig{Primary: primary.DatabaseURL(), Replicas: []string{replica.DatabaseURL()}, Check: 200 * time.Millisecond}, log)
+	fallback, err := db.NewPool(ctx, primary.DatabaseURL(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fallback.Close()
+	rp, err := db.NewReadPool(ctx, db.ReadPoolConfig{Primary: primary.DatabaseURL(), Replicas: []string{replica.DatabaseURL()},
+		Check: 200 * time.Millisecond, Fallback: fallback}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +95,58 @@ func TestReadPoolFollowsReplicaHealth(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("replica did not receive the write")
 	}
+	// Readers keep going while the replica stops: not one read fails
+	// (lost replica connections are read again on the primary).
+	stopReaders := make(chan struct{})
+	readErrs := make(chan error, 8)
+	var reads [4]int
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				select {
+				case <-stopReaders:
+					return
+				default:
+				}
+				var n int
+				var err error
+				if w%2 == 0 {
+					err = rp.QueryRow(ctx, "SELECT count(*) FROM municipality").Scan(&n)
+				} else {
+					var rows pgx.Rows
+					if rows, err = rp.Query(ctx, "SELECT terc FROM municipality"); err == nil {
+						for rows.Next() {
+							n++
+						}
+						rows.Close()
+						err = rows.Err()
+					}
+				}
+				if err == nil && n != 1 {
+					err = fmt.Errorf("read %d rows", n)
+				}
+				if err != nil {
+					readErrs <- err
+					return
+				}
+				reads[w]++
+			}
+		}(w)
+	}
+	time.Sleep(200 * time.Millisecond)
 	replica.Stop()
 	waitFor(false)
+	time.Sleep(300 * time.Millisecond)
+	close(stopReaders)
+	wg.Wait()
+	close(readErrs)
+	for err := range readErrs {
+		t.Errorf("read failed while the replica stopped: %v", err)
+	}
+	t.Logf("reads during the stop: %v", reads)
 
 	replica, err = pgembed.Start(ctx, pgembed.Config{Dir: replDir, Fast: true, Logger: log, ReplicaOf: primary})
 	if err != nil {

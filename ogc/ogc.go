@@ -23,9 +23,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/ogc/cql2"
 	"github.com/ladgis/lad/web"
@@ -33,13 +33,13 @@ import (
 
 // Server answers the OGC API under /ogc.
 type Server struct {
-	pool *pgxpool.Pool
+	pool db.Reader
 	cat  *layers.Catalogue
 	log  *slog.Logger
 }
 
 // New returns the OGC API over pool and the catalogue.
-func New(pool *pgxpool.Pool, cat *layers.Catalogue, log *slog.Logger) *Server {
+func New(pool db.Reader, cat *layers.Catalogue, log *slog.Logger) *Server {
 	return &Server{pool: pool, cat: cat, log: log}
 }
 

@@ -20,20 +20,20 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ladgis/lad/db"
 	ladsql "github.com/ladgis/lad/sql"
 )
 
 // Server serves the place endpoints.
 type Server struct {
-	pool *pgxpool.Pool
+	pool db.Reader
 	log  *slog.Logger
 	q    map[string]string
 }
 
 // New returns the place endpoints over pool.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Server {
+func New(pool db.Reader, log *slog.Logger) *Server {
 	return &Server{pool: pool, log: log, q: ladsql.MustNamed(ladsql.Queries(), "place.sql")}
 }
 

@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"container/list"
+	"context"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -18,16 +19,24 @@ type Tile struct {
 
 func (t *Tile) size() int { return len(t.Data) + len(t.Gzip) + 128 }
 
-// Cache keeps rendered tiles. Implementations must drop exactly the tiles
-// an invalidation names: those holding one of the layers and drawing from
-// an area that meets the bounds (all of the layers' tiles when bounds is
-// nil). A later shared cache (Redis) implements the same interface.
+// Cache keeps rendered tiles: an instance's MemoryCache, and optionally a
+// RedisCache shared by every instance as the second level under it.
+// Implementations must drop exactly the tiles an invalidation names: those
+// holding one of the layers and drawing from an area that meets the bounds
+// (all of the layers' tiles when bounds is nil). A cache that cannot be
+// reached behaves as empty: it never fails a request.
 type Cache interface {
-	Get(key string) (*Tile, bool)
-	Put(key string, t *Tile)
+	// Get returns the tile cached under key.
+	Get(ctx context.Context, key string) (*Tile, bool)
+	// Put stores a tile under key (its Layers and Bounds say when to drop it).
+	Put(ctx context.Context, key string, t *Tile)
+	// SetGzip records the gzip form of a cached tile, made after it was
+	// stored (a cache may ignore it).
+	SetGzip(key string, gz []byte)
 	// Invalidate drops the affected tiles and reports how many it dropped.
-	Invalidate(layers map[string]bool, bounds *orb.Bound) int
-	// Len and Bytes report the cache's size.
+	Invalidate(ctx context.Context, layers map[string]bool, bounds *orb.Bound) int
+	// Len and Bytes report the cache's size (-1: not known here, as for a
+	// shared cache).
 	Len() int
 	Bytes() int
 }
@@ -55,7 +64,7 @@ func NewMemoryCache(maxBytes int) *MemoryCache {
 }
 
 // Get returns a cached tile and marks it recently used.
-func (c *MemoryCache) Get(key string) (*Tile, bool) {
+func (c *MemoryCache) Get(_ context.Context, key string) (*Tile, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
@@ -67,7 +76,7 @@ func (c *MemoryCache) Get(key string) (*Tile, bool) {
 }
 
 // Put stores a tile, evicting the least recently used ones beyond the bound.
-func (c *MemoryCache) Put(key string, t *Tile) {
+func (c *MemoryCache) Put(_ context.Context, key string, t *Tile) {
 	if t.size() > c.max {
 		return
 	}
@@ -123,7 +132,7 @@ func (c *MemoryCache) remove(el *list.Element) {
 }
 
 // Invalidate drops the tiles of the given layers whose area meets bounds.
-func (c *MemoryCache) Invalidate(layers map[string]bool, bounds *orb.Bound) int {
+func (c *MemoryCache) Invalidate(_ context.Context, layers map[string]bool, bounds *orb.Bound) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var doomed []*list.Element
@@ -164,13 +173,16 @@ func (c *MemoryCache) Bytes() int {
 type NoCache struct{}
 
 // Get never finds a tile.
-func (NoCache) Get(string) (*Tile, bool) { return nil, false }
+func (NoCache) Get(context.Context, string) (*Tile, bool) { return nil, false }
 
 // Put drops the tile.
-func (NoCache) Put(string, *Tile) {}
+func (NoCache) Put(context.Context, string, *Tile) {}
+
+// SetGzip has nothing to record.
+func (NoCache) SetGzip(string, []byte) {}
 
 // Invalidate has nothing to drop.
-func (NoCache) Invalidate(map[string]bool, *orb.Bound) int { return 0 }
+func (NoCache) Invalidate(context.Context, map[string]bool, *orb.Bound) int { return 0 }
 
 // Len is zero.
 func (NoCache) Len() int { return 0 }

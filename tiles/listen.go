@@ -3,6 +3,7 @@ package tiles
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,17 +13,23 @@ import (
 // Channel is where PostgreSQL announces data changes (sql/migrations/003).
 const Channel = "lad_changes"
 
-// Change is one announced change: a table and the EPSG:3857 extent of the
-// rows touched (nil: anywhere).
+// Change is one announced change: a table, the EPSG:3857 extent of the
+// rows touched (nil: anywhere) and the committing transaction (xid8).
 type Change struct {
 	Table string    `json:"table"`
 	BBox  []float64 `json:"bbox"`
+	Xid   string    `json:"xid,omitempty"`
 }
 
-// Apply drops the cached tiles a change touches, and reports how many:
-// those in the change's extent, and every tile of a function layer, whose
-// rows may depend on rows anywhere.
-func (s *Server) Apply(ch Change) int {
+// Apply drops the cached tiles a change touches, from the local cache and
+// from the shared one, and reports how many. Every instance applies every
+// change to both: dropping twice is harmless, and it guarantees that a
+// tile an instance rendered before the change and stored after another
+// instance's purge is dropped too.
+func (s *Server) Apply(ctx context.Context, ch Change) int {
+	if xid, err := strconv.ParseUint(ch.Xid, 10, 64); err == nil {
+		s.lastXid.Store(xid)
+	}
 	affected, everywhere := map[string]bool{}, map[string]bool{}
 	for _, l := range s.cat.All() {
 		switch {
@@ -36,12 +43,22 @@ func (s *Server) Apply(ch Change) int {
 	if len(affected) == 0 && len(everywhere) == 0 {
 		return 0
 	}
-	s.epoch.Add(1)
 	var b *orb.Bound
 	if len(ch.BBox) == 4 {
 		b = &orb.Bound{Min: orb.Point{ch.BBox[0], ch.BBox[1]}, Max: orb.Point{ch.BBox[2], ch.BBox[3]}}
 	}
-	n := s.cache.Invalidate(affected, b) + s.cache.Invalidate(everywhere, nil)
+	return s.invalidate(ctx, affected, b) + s.invalidate(ctx, everywhere, nil)
+}
+
+// invalidate drops tiles from both caches while no tile is being stored.
+func (s *Server) invalidate(ctx context.Context, affected map[string]bool, b *orb.Bound) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epoch.Add(1)
+	n := s.cache.Invalidate(ctx, affected, b)
+	if s.shared != nil {
+		n += s.shared.Invalidate(ctx, affected, b)
+	}
 	s.metrics.invalidated.Add(float64(n))
 	return n
 }
@@ -59,8 +76,7 @@ func (s *Server) Listen(ctx context.Context, url string, ready chan<- struct{}) 
 			}
 			if !first {
 				// We may have missed changes while away.
-				n := s.cache.Invalidate(s.allLayers(), nil)
-				s.epoch.Add(1)
+				n := s.invalidate(ctx, s.allLayers(), nil)
 				s.log.Info("tile cache cleared after reconnecting", "tiles", n)
 			}
 			first = false
@@ -109,7 +125,7 @@ func (s *Server) listenOnce(ctx context.Context, url string, listening func()) e
 			s.log.Warn("unreadable change notification", "payload", n.Payload)
 			continue
 		}
-		dropped := s.Apply(ch)
+		dropped := s.Apply(ctx, ch)
 		s.log.Debug("data changed", "table", ch.Table, "bbox", ch.BBox, "tiles_dropped", dropped)
 	}
 }

@@ -17,18 +17,19 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ladgis/lad/access"
+	"github.com/ladgis/lad/db"
 	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/web"
 )
@@ -48,50 +49,77 @@ type Config struct {
 	// drawn under ład's layers (e.g. a national WMTS in XYZ form).
 	BaseMapURL         string
 	BaseMapAttribution string
+	// Shared, if set, is a second-level cache shared by every instance
+	// (a RedisCache): looked up after the local cache, and written with
+	// every tile rendered.
+	Shared Cache
+	// Primary, if set, is the primary database when the server reads
+	// through replicas: a tile of data changed since a replica's snapshot
+	// is rendered here instead, so that no stale tile is cached.
+	Primary db.Reader
 }
 
 // Server renders, caches and serves tiles.
 type Server struct {
-	pool  *pgxpool.Pool
-	cat   *layers.Catalogue
-	cache Cache
-	log   *slog.Logger
-	cfg   Config
-	// epoch counts invalidations: a tile rendered across one is served but
-	// not cached, so no stale tile is ever stored.
-	epoch   atomic.Uint64
+	read   db.Reader
+	cat    *layers.Catalogue
+	cache  Cache
+	shared Cache
+	log    *slog.Logger
+	cfg    Config
+	// mu orders storing tiles (read side) against invalidations (write
+	// side), and epoch counts invalidations: a tile rendered or fetched
+	// across one is served but not cached, so no stale tile is stored.
+	mu    sync.RWMutex
+	epoch atomic.Uint64
+	// lastXid is the transaction of the last change announced (0: none
+	// yet): a replica renders a tile only when its snapshot holds it.
+	lastXid atomic.Uint64
 	metrics metrics
 }
 
 type metrics struct {
-	hits, misses, invalidated prometheus.Counter
-	render                    prometheus.Histogram
+	hits, misses, invalidated, onPrimary prometheus.Counter
+	render                               prometheus.Histogram
+	bytes                                prometheus.GaugeFunc
 }
 
-// New returns a tile server reading through pool. cache may be nil for a
-// default in-memory cache.
-func New(pool *pgxpool.Pool, cat *layers.Catalogue, cache Cache, cfg Config, log *slog.Logger) *Server {
+// New returns a tile server reading through read (a pool, or a ReadPool
+// over replicas). cache may be nil for a default in-memory cache.
+func New(read db.Reader, cat *layers.Catalogue, cache Cache, cfg Config, log *slog.Logger) *Server {
 	if cfg.CacheBytes == 0 {
 		cfg.CacheBytes = 256 << 20
 	}
 	if cache == nil {
 		cache = NewMemoryCache(cfg.CacheBytes)
 	}
-	return &Server{pool: pool, cat: cat, cache: cache, log: log, cfg: cfg, metrics: metrics{
-		hits:        prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_hits_total", Help: "Tiles served from the cache."}),
+	s := &Server{read: read, cat: cat, cache: cache, shared: cfg.Shared, log: log, cfg: cfg, metrics: metrics{
+		hits:        prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_hits_total", Help: "Tiles served from the local cache."}),
 		misses:      prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_misses_total", Help: "Tiles rendered by PostGIS."}),
 		invalidated: prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_cache_invalidated_total", Help: "Cached tiles dropped because their data changed."}),
+		onPrimary:   prometheus.NewCounter(prometheus.CounterOpts{Name: "lad_tile_renders_on_primary_total", Help: "Tiles rendered on the primary because the replica had not yet replayed the last change."}),
 		render:      prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lad_tile_render_seconds", Help: "Time PostGIS takes to render a tile.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}}
+	s.metrics.bytes = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lad_tile_cache_bytes", Help: "Size of the local tile cache."},
+		func() float64 { return float64(cache.Bytes()) })
+	return s
 }
 
 // Collectors are the server's Prometheus metrics.
 func (s *Server) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.metrics.hits, s.metrics.misses, s.metrics.invalidated, s.metrics.render}
+	return []prometheus.Collector{s.metrics.hits, s.metrics.misses, s.metrics.invalidated, s.metrics.onPrimary, s.metrics.render, s.metrics.bytes}
 }
 
-// Cache is the server's tile cache.
+// Cache is the server's local tile cache.
 func (s *Server) Cache() Cache { return s.cache }
+
+// bufferedBounds is the EPSG:3857 area tile z/x/y draws from: its bounds
+// grown by the tile buffer.
+func bufferedBounds(z, x, y int) orb.Bound {
+	b := TileBounds(z, x, y)
+	pad := (b.Max[0] - b.Min[0]) * buffer / extent
+	return orb.Bound{Min: orb.Point{b.Min[0] - pad, b.Min[1] - pad}, Max: orb.Point{b.Max[0] + pad, b.Max[1] + pad}}
+}
 
 // Routes mounts the tile endpoints.
 func (s *Server) Routes(r fiber.Router) {
@@ -194,33 +222,11 @@ func (s *Server) tile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, ok := s.cache.Get(req.key)
-	if ok {
-		s.metrics.hits.Inc()
-	} else {
-		s.metrics.misses.Inc()
-		epoch := s.epoch.Load()
-		start := time.Now()
-		data, err := s.Render(c.UserContext(), req.layers, req.z, req.x, req.y, req.params, req.scope)
-		if err != nil {
-			return err
-		}
-		s.metrics.render.Observe(time.Since(start).Seconds())
-		// The ETag only has to change with the bytes: a 64-bit xxhash
-		// does that at memory speed (render misses are the hot path).
-		sum := xxhash.Sum64(data)
-		names := make([]string, len(req.layers))
-		for i, l := range req.layers {
-			names[i] = l.ID
-		}
-		b := TileBounds(req.z, req.x, req.y)
-		pad := (b.Max[0] - b.Min[0]) * buffer / extent
-		t = &Tile{Data: data, ETag: `"` + strconv.FormatUint(sum, 36) + "-" + strconv.Itoa(len(data)) + `"`, Layers: names,
-			Bounds: orb.Bound{Min: orb.Point{b.Min[0] - pad, b.Min[1] - pad}, Max: orb.Point{b.Max[0] + pad, b.Max[1] + pad}}}
-		if s.epoch.Load() == epoch {
-			s.cache.Put(req.key, t)
-		}
+	t, source, err := s.lookup(c.UserContext(), req, strings.Contains(c.Get("Accept-Encoding"), "gzip"))
+	if err != nil {
+		return err
 	}
+	c.Set("X-Cache", source)
 	c.Set("ETag", t.ETag)
 	c.Set("Cache-Control", cacheControl(req.layers))
 	c.Set("Vary", "Accept-Encoding")
@@ -232,14 +238,65 @@ func (s *Server) tile(c *fiber.Ctx) error {
 		gz := t.Gzip
 		if gz == nil {
 			gz = gzipBytes(t.Data)
-			if mc, ok := s.cache.(*MemoryCache); ok {
-				mc.SetGzip(req.key, gz)
-			}
+			s.cache.SetGzip(req.key, gz)
 		}
 		c.Set("Content-Encoding", "gzip")
 		return c.Send(gz)
 	}
 	return c.Send(t.Data)
+}
+
+// lookup finds a tile in the local cache, then the shared one, and renders
+// it when neither has it. It says where the tile came from: "hit" (local),
+// "shared" or "miss" (rendered).
+func (s *Server) lookup(ctx context.Context, req *request, gzipped bool) (*Tile, string, error) {
+	epoch := s.epoch.Load()
+	if t, ok := s.cache.Get(ctx, req.key); ok {
+		s.metrics.hits.Inc()
+		return t, "hit", nil
+	}
+	names := make([]string, len(req.layers))
+	for i, l := range req.layers {
+		names[i] = l.ID
+	}
+	if s.shared != nil {
+		if t, ok := s.shared.Get(ctx, req.key); ok {
+			s.store(ctx, epoch, req.key, t, false)
+			return t, "shared", nil
+		}
+	}
+	s.metrics.misses.Inc()
+	start := time.Now()
+	data, err := s.Render(ctx, req.layers, req.z, req.x, req.y, req.params, req.scope)
+	if err != nil {
+		return nil, "", err
+	}
+	s.metrics.render.Observe(time.Since(start).Seconds())
+	// The ETag only has to change with the bytes: a 64-bit xxhash does
+	// that at memory speed (render misses are the hot path).
+	sum := xxhash.Sum64(data)
+	t := &Tile{Data: data, ETag: `"` + strconv.FormatUint(sum, 36) + "-" + strconv.Itoa(len(data)) + `"`, Layers: names,
+		Bounds: bufferedBounds(req.z, req.x, req.y)}
+	if s.shared != nil && gzipped && len(data) > 0 {
+		// Other instances will want it too: ship the gzip form with it.
+		t.Gzip = gzipBytes(data)
+	}
+	s.store(ctx, epoch, req.key, t, true)
+	return t, "miss", nil
+}
+
+// store caches a tile unless an invalidation happened since epoch was
+// read: locally, and in the shared cache too when toShared.
+func (s *Server) store(ctx context.Context, epoch uint64, key string, t *Tile, toShared bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.epoch.Load() != epoch {
+		return
+	}
+	s.cache.Put(ctx, key, t)
+	if toShared && s.shared != nil {
+		s.shared.Put(ctx, key, t)
+	}
 }
 
 func etagMatches(header, etag string) bool {
@@ -288,7 +345,28 @@ func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, pa
 		return []byte{}, nil // no layer is drawn at this zoom
 	}
 	var data []byte
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
+	xid := s.lastXid.Load()
+	if s.cfg.Primary != nil && xid != 0 {
+		// On a replica: render only if its snapshot holds the last change
+		// announced (changes are announced in commit order), else on the
+		// primary.
+		var ok bool
+		args = append(args, strconv.FormatUint(xid, 10))
+		gated := fmt.Sprintf(`SELECT v.ok, CASE WHEN v.ok THEN (%s) END FROM (SELECT pg_visible_in_snapshot($%d::text::xid8, pg_current_snapshot()) AS ok) v`, sql, len(args))
+		if err := s.read.QueryRow(ctx, gated, args...).Scan(&ok, &data); err != nil {
+			return nil, fmt.Errorf("render tile %d/%d/%d: %w", z, x, y, err)
+		}
+		if ok {
+			return data, nil
+		}
+		s.metrics.onPrimary.Inc()
+		args = args[:len(args)-1]
+		if err := s.cfg.Primary.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
+			return nil, fmt.Errorf("render tile %d/%d/%d on the primary: %w", z, x, y, err)
+		}
+		return data, nil
+	}
+	if err := s.read.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
 		return nil, fmt.Errorf("render tile %d/%d/%d: %w", z, x, y, err)
 	}
 	return data, nil
@@ -425,7 +503,7 @@ func (s *Server) tileJSON(c *fiber.Ctx) error {
 // municipalities), for TileJSON and the style.
 func (s *Server) extent(ctx context.Context) ([4]float64, [3]float64, error) {
 	var b [4]float64
-	err := s.pool.QueryRow(ctx, `SELECT coalesce(ST_XMin(e), 14.07), coalesce(ST_YMin(e), 49.0), coalesce(ST_XMax(e), 24.15), coalesce(ST_YMax(e), 54.84)
+	err := s.read.QueryRow(ctx, `SELECT coalesce(ST_XMin(e), 14.07), coalesce(ST_YMin(e), 49.0), coalesce(ST_XMax(e), 24.15), coalesce(ST_YMax(e), 54.84)
 		FROM (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e FROM municipality) x`).Scan(&b[0], &b[1], &b[2], &b[3])
 	if err != nil {
 		return b, [3]float64{}, fmt.Errorf("data extent: %w", err)

@@ -280,7 +280,7 @@ func TestCacheFollowsDataChanges(t *testing.T) {
 	if h2["Etag"] == etag || decode(t, after)["parcels"] != decode(t, before)["parcels"]-1 {
 		t.Errorf("changed tile: etag %s → %s, parcels %d → %d", etag, h2["Etag"], decode(t, before)["parcels"], decode(t, after)["parcels"])
 	}
-	if _, ok := e.ts.Cache().Get(fmt.Sprintf("parcels/%d/%d/%d?", far.Z, far.X, far.Y)); !ok {
+	if _, ok := e.ts.Cache().Get(ctx, fmt.Sprintf("parcels/%d/%d/%d?", far.Z, far.X, far.Y)); !ok {
 		t.Error("the unrelated tile was dropped")
 	}
 	t.Logf("invalidation visible after %v", took)
@@ -289,15 +289,15 @@ func TestCacheFollowsDataChanges(t *testing.T) {
 func TestCacheIsBoundedLRU(t *testing.T) {
 	c := NewMemoryCache(1000)
 	for i := 0; i < 20; i++ {
-		c.Put(fmt.Sprint(i), &Tile{Data: make([]byte, 100), Layers: []string{"a"}})
+		c.Put(context.Background(), fmt.Sprint(i), &Tile{Data: make([]byte, 100), Layers: []string{"a"}})
 	}
 	if c.Bytes() > 1000 || c.Len() >= 20 {
 		t.Errorf("cache holds %d bytes in %d tiles", c.Bytes(), c.Len())
 	}
-	if _, ok := c.Get("19"); !ok {
+	if _, ok := c.Get(context.Background(), "19"); !ok {
 		t.Error("newest tile evicted")
 	}
-	if _, ok := c.Get("0"); ok {
+	if _, ok := c.Get(context.Background(), "0"); ok {
 		t.Error("oldest tile kept")
 	}
 }
@@ -396,15 +396,15 @@ func TestFunctionLayer(t *testing.T) {
 	}
 
 	far := orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{10, 10}}
-	e.ts.Cache().Put("development_pressure/9/1/1?", &Tile{Data: []byte{1}, Layers: []string{"development_pressure"}, Bounds: far})
-	e.ts.Cache().Put("permits/9/1/1?", &Tile{Data: []byte{1}, Layers: []string{"permits"}, Bounds: far})
-	if n := e.ts.Apply(Change{Table: "permit", BBox: []float64{1e6, 1e6, 1e6 + 10, 1e6 + 10}}); n != 1 {
+	e.ts.Cache().Put(ctx, "development_pressure/9/1/1?", &Tile{Data: []byte{1}, Layers: []string{"development_pressure"}, Bounds: far})
+	e.ts.Cache().Put(ctx, "permits/9/1/1?", &Tile{Data: []byte{1}, Layers: []string{"permits"}, Bounds: far})
+	if n := e.ts.Apply(ctx, Change{Table: "permit", BBox: []float64{1e6, 1e6, 1e6 + 10, 1e6 + 10}}); n != 1 {
 		t.Errorf("dropped %d tiles", n)
 	}
-	if _, ok := e.ts.Cache().Get("development_pressure/9/1/1?"); ok {
+	if _, ok := e.ts.Cache().Get(ctx, "development_pressure/9/1/1?"); ok {
 		t.Error("function layer tile kept after a change elsewhere")
 	}
-	if _, ok := e.ts.Cache().Get("permits/9/1/1?"); !ok {
+	if _, ok := e.ts.Cache().Get(ctx, "permits/9/1/1?"); !ok {
 		t.Error("table layer tile dropped by a change elsewhere")
 	}
 }

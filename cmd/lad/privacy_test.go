@@ -57,7 +57,7 @@ func TestPrivacyCrawl(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := tiles.New(d.Pool, cat, tiles.NoCache{}, tiles.Config{}, log)
-	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts)...).App()
+	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool)...).App()
 
 	fetched, bytesRead := 0, 0
 	get := func(path string) []byte {
@@ -116,7 +116,7 @@ func TestPrivacyCrawl(t *testing.T) {
 	}
 	for _, p := range points {
 		for z := 10; z <= 17; z++ {
-			x, y := tileOf(p.lon, p.lat, z)
+			x, y := tileAt(p.lon, p.lat, z)
 			get(fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", strings.Join(ids, ","), z, x, y))
 		}
 		q := url.Values{"lon": {fmt.Sprint(p.lon)}, "lat": {fmt.Sprint(p.lat)}}
@@ -169,8 +169,8 @@ func TestPrivacyCrawl(t *testing.T) {
 	t.Logf("crawled %d responses, %d bytes, %d features", fetched, bytesRead, features)
 }
 
-// tileOf is the web-mercator tile holding a CRS84 point.
-func tileOf(lon, lat float64, z int) (uint32, uint32) {
+// tileAt is the web-mercator tile holding a CRS84 point.
+func tileAt(lon, lat float64, z int) (uint32, uint32) {
 	t := maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
 	return t.X, t.Y
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ladgis/lad/analysis"
@@ -24,7 +25,12 @@ func serveCommand() *cli.Command {
 		Description: `Starts the HTTP server on --addr (LAD_ADDR). With --demo, an empty database
 is first filled with the demo city (Wrocław: real districts and permits, generated
 parcels, plans, advertising and a consultation). Stops cleanly on Ctrl-C or SIGTERM,
-with the private database cluster.`,
+with the private database cluster.
+
+Several instances may serve one database behind any load balancer: each keeps
+its own tile cache, with --redis-url as a shared second level, and every data
+change reaches every instance (LISTEN/NOTIFY). --replica-url sends tile, feature,
+place and analysis reads to streaming replicas within --replica-max-lag.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "demo", EnvVars: []string{"LAD_DEMO"}, Usage: "load the demo city into an empty database"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 30 * time.Second, Usage: "time limit of one request"},
@@ -32,6 +38,10 @@ with the private database cluster.`,
 			&cli.IntFlag{Name: "tile-cache-mb", Value: 256, EnvVars: []string{"LAD_TILE_CACHE_MB"}, Usage: "size of the in-memory tile cache (0: no cache)"},
 			&cli.StringFlag{Name: "basemap-url", EnvVars: []string{"LAD_BASEMAP_URL"}, Usage: "optional raster base map tile URL ({z}/{x}/{y}) under ład's layers"},
 			&cli.StringFlag{Name: "basemap-attribution", EnvVars: []string{"LAD_BASEMAP_ATTRIBUTION"}, Usage: "attribution of the base map"},
+			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"LAD_REDIS_URL"}, Usage: "Redis shared by every instance as second-level tile cache (redis://host:6379/0, unix:///run/redis.sock)"},
+			&cli.StringFlag{Name: "redis-prefix", Value: "lad", EnvVars: []string{"LAD_REDIS_PREFIX"}, Usage: "namespace of ład's keys in Redis (the same for instances serving the same database)"},
+			&cli.StringSliceFlag{Name: "replica-url", EnvVars: []string{"LAD_REPLICA_URLS"}, Usage: "streaming replica for tile, feature, place and analysis reads (repeatable; writes stay on the primary)"},
+			&cli.DurationFlag{Name: "replica-max-lag", Value: 5 * time.Second, EnvVars: []string{"LAD_REPLICA_MAX_LAG"}, Usage: "a replica further behind the primary is skipped"},
 		},
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c)
@@ -56,14 +66,38 @@ with the private database cluster.`,
 			if c.Int("tile-cache-mb") == 0 {
 				cache = tiles.NoCache{}
 			}
-			ts := tiles.New(e.db.Pool, cat, cache, tiles.Config{
-				CacheBytes: c.Int("tile-cache-mb") << 20, BaseMapURL: c.String("basemap-url"), BaseMapAttribution: c.String("basemap-attribution"),
-			}, e.log)
+			var collectors []prometheus.Collector
+			tcfg := tiles.Config{CacheBytes: c.Int("tile-cache-mb") << 20, BaseMapURL: c.String("basemap-url"), BaseMapAttribution: c.String("basemap-attribution")}
+			if u := c.String("redis-url"); u != "" {
+				rc, err := tiles.NewRedisCache(c.Context, tiles.RedisConfig{URL: u, Prefix: c.String("redis-prefix")}, e.log)
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				tcfg.Shared = rc
+				collectors = append(collectors, rc.Collectors()...)
+			}
+			// Reads that need not see the caller's own writes may go to
+			// replicas; writes and read-your-writes paths use the primary.
+			var read db.Reader = e.db.Pool
+			if urls := c.StringSlice("replica-url"); len(urls) > 0 {
+				rp, err := db.NewReadPool(c.Context, db.ReadPoolConfig{Primary: e.db.URL, Replicas: urls,
+					MaxLag: c.Duration("replica-max-lag"), Fallback: e.db.Pool, MaxConns: 16}, e.log)
+				if err != nil {
+					return err
+				}
+				defer rp.Close()
+				read = rp
+				tcfg.Primary = e.db.Pool
+				collectors = append(collectors, rp.Collectors()...)
+				e.log.Info("reads go to replicas when they keep up", "replicas", len(urls), "max_lag", c.Duration("replica-max-lag"))
+			}
+			ts := tiles.New(read, cat, cache, tcfg, e.log)
 			go ts.Listen(c.Context, e.db.URL, nil)
 			srv := web.New(web.Config{Addr: addr, RequestTimeout: c.Duration("request-timeout")}, e.log,
 				func(ctx2 context.Context) error { return db.CheckReady(ctx2, e.db.Pool) },
-				httpModules(e, cat, ts)...)
-			srv.Registry().MustRegister(ts.Collectors()...)
+				httpModules(e, cat, ts, read)...)
+			srv.Registry().MustRegister(append(collectors, ts.Collectors()...)...)
 			e.log.Info("ład is serving", "url", "http://"+addr+"/")
 			fmt.Printf("ład: open http://%s/ (Ctrl-C stops)\n", addr)
 			return srv.Serve(c.Context)
@@ -74,12 +108,15 @@ with the private database cluster.`,
 // httpModules is everything the HTTP server mounts, in order: sign-in
 // first, then tiles, the OGC API and the features (the authorisation
 // matrix test builds the same list).
-func httpModules(e *env, cat *layers.Catalogue, ts *tiles.Server) []web.Module {
-	return append([]web.Module{auth.NewStore(e.db.Pool, e.log), ts, ogc.New(e.db.Pool, cat, e.log)}, modules(e)...)
+func httpModules(e *env, cat *layers.Catalogue, ts *tiles.Server, read db.Reader) []web.Module {
+	return append([]web.Module{auth.NewStore(e.db.Pool, e.log), ts, ogc.New(read, cat, e.log)}, modules(e, read)...)
 }
 
 // modules lists the features mounted on the HTTP server after the tiles,
-// in order.
-func modules(e *env) []web.Module {
-	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(e.db.Pool, e.log), web.NewAPI(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
+// in order: place queries read through read (replicas when given); the
+// field and consultation API, ingest and the audit log write, and read
+// their own writes, on the primary; analyses too, since their cache follows
+// the primary's transactions (pg_locks) to know when a result is stale.
+func modules(e *env, read db.Reader) []web.Module {
+	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(read, e.log), web.NewAPI(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
 }
