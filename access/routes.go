@@ -68,11 +68,12 @@ func Routes() []Rule {
 		{"GET", "/api/parcels/:id", Public, "", "what applies on a parcel", ""},
 		{"GET", "/report/parcel/:id", Public, "", "printable parcel report", ""},
 		{"GET", "/api/search", Public, "", "search parcels, plans, districts", ""},
+		{"GET", "/api/carriers/near", Public, "", "carriers near a point (the public carriers layer's data)", ""},
 		// Residents.
 		{"GET", "/api/consultations", Public, "", "consultations and their public comments", ""},
 		{"POST", "/api/consultations/:id/comments", Public, "", "a resident's comment (rate limited; author kept private)", ""},
 		// Inspectors.
-		{"GET", "/api/carriers/near", AudienceInspect, "", "carriers near the inspector", ""},
+
 		{"POST", "/api/inspections", AudienceInspect, "", "record an inspection with photos (idempotent by its UUID)", WriteField},
 		{"GET", "/api/inspections/:id", AudienceInspect, "", "one inspection (rows of the caller's municipalities)", ""},
 		{"GET", "/api/inspections/:id/photos/:n", AudienceInspect, "", "a photo of an inspection", ""},

@@ -26,6 +26,8 @@ import (
 func TestWebMapInBrowser(t *testing.T) {
 	bin, s, data := browserServer(t)
 	addUser(t, bin, data, "planner", "planista-test")
+	addUser(t, bin, data, "admin", "admin-test")
+	t.Setenv("LAD_TEST_ADMIN", "admin-test")
 	out := runBrowserScript(t, "browser.mjs", s.addr, "planista-test")
 	receipt := out["receipt"]
 

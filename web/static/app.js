@@ -18,7 +18,8 @@ const T = {
     answers: "Rozstrzygnięcia uwag", answer: { accepted: "uwzględniona", partly: "uwzględniona częściowo", rejected: "nieuwzględniona" },
     none: "Brak.", lang: "English", langShort: "EN", required: "Wypełnij pola: imię i nazwisko, adres i treść uwagi.",
     yes: "tak", no: "nie", from: "od", showOnMap: "Pokaż na mapie", signIn: "Zaloguj", signOut: "Wyloguj", login: "Login",
-    password: "Hasło", analyses: "Analizy", run: "Uruchom", roles: { planner: "planista", inspector: "inspektor", admin: "administrator" }, applies: "Co tu obowiązuje", parcel: "Działka",
+    password: "Hasło", analyses: "Analizy", run: "Uruchom", audit: "Dziennik zmian (audyt)", auditTable: "Tabela", auditActor: "Kto",
+    auditCols: ["Kiedy", "Kto", "Tabela", "Operacja", "Wiersz", "Przed", "Po"], show: "Pokaż", more: "Więcej", roles: { planner: "planista", inspector: "inspektor", admin: "administrator" }, applies: "Co tu obowiązuje", parcel: "Działka",
     report: "wypis (do druku)", noPlan: "Brak obowiązującego planu miejscowego.", pog: "Plan ogólny", landscape: "Uchwała krajobrazowa", permitsPeriod: "Pozwolenia wydane w okresie",
     field: {
       online: "Połączono", offline: "Brak połączenia", offlineHint: "Brak połączenia: zapisy poczekają w telefonie.",
@@ -58,7 +59,8 @@ const T = {
     answers: "Answers to comments", answer: { accepted: "accepted", partly: "partly accepted", rejected: "rejected" },
     none: "None.", lang: "Polski", langShort: "PL", required: "Fill in: full name, address and your comment.",
     yes: "yes", no: "no", from: "from", showOnMap: "Show on map", signIn: "Sign in", signOut: "Sign out", login: "Login",
-    password: "Password", analyses: "Analyses", run: "Run", roles: { planner: "planner", inspector: "inspector", admin: "administrator" }, applies: "What applies here", parcel: "Parcel",
+    password: "Password", analyses: "Analyses", run: "Run", audit: "Audit log", auditTable: "Table", auditActor: "Who",
+    auditCols: ["When", "Who", "Table", "Operation", "Row", "Before", "After"], show: "Show", more: "More", roles: { planner: "planner", inspector: "inspector", admin: "administrator" }, applies: "What applies here", parcel: "Parcel",
     report: "printable extract", noPlan: "No local plan in force.", pog: "General plan", landscape: "Landscape resolution", permitsPeriod: "Permits issued between",
     field: {
       online: "Online", offline: "Offline", offlineHint: "No network: records will wait on the phone.",
@@ -207,6 +209,7 @@ async function plannerMode(panel) {
   }
   state.map.on("click", (e) => showFeatures(e));
   if (state.session.role === "planner" || state.session.role === "admin") panel.append(analysesPanel());
+  if (state.session.role === "admin") panel.append(auditPanel());
 }
 
 // Permits by period: the layer's typed tile parameters.
@@ -407,6 +410,39 @@ function analysesPanel() {
     } catch (err) { out.textContent = err.message; }
   });
   return el("section", { "aria-label": t("analyses") }, el("h2", {}, t("analyses")), el("div", { class: "search" }, pick, run), out);
+}
+
+// The audit log for administrators: who changed what and when, newest
+// first, filtered by table and actor, page by page.
+function auditPanel() {
+  const out = el("div", { id: "audit-out" });
+  const table = el("input", { id: "audit-table", type: "text", placeholder: "permit, plan, inspection…" });
+  const actor = el("input", { id: "audit-actor", type: "text", placeholder: "user:anna" });
+  const more = el("button", { type: "button", hidden: true }, t("more"));
+  let next = null;
+  const show1 = (v) => (v ? JSON.stringify(v).slice(0, 160) : "");
+  const load = async (append) => {
+    const q = new URLSearchParams({ limit: "50" });
+    if (table.value.trim()) q.set("table", table.value.trim());
+    if (actor.value.trim()) q.set("actor", actor.value.trim());
+    const url = append && next ? next : `/api/audit?${q}`;
+    if (!append) out.textContent = t("loading");
+    try {
+      const r = await getJSON(url);
+      next = r.next;
+      more.hidden = !next;
+      const rows = r.entries.map((e) => el("tr", {}, [new Date(e.at).toLocaleString(state.lang), e.actor, e.table, e.op, show1(e.row_key), show1(e.before), show1(e.after)].map((v) => el("td", {}, String(v)))));
+      if (append) out.querySelector("table").append(...rows);
+      else out.replaceChildren(el("div", { class: "card scroll", tabindex: 0, role: "region", "aria-label": t("audit") },
+        el("table", { class: "analysis" }, el("tr", {}, t("auditCols").map((c) => el("th", { scope: "col" }, c))), rows)));
+    } catch (err) { out.textContent = err.message; }
+  };
+  const form = el("form", { class: "search" },
+    el("label", { for: "audit-table" }, t("auditTable")), table, el("label", { for: "audit-actor" }, t("auditActor")), actor,
+    el("button", { class: "primary", type: "submit" }, t("show")));
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(false); });
+  more.addEventListener("click", () => load(true));
+  return el("section", { "aria-label": t("audit") }, el("h2", {}, t("audit")), form, out, more);
 }
 
 // ---- Start ----------------------------------------------------------------

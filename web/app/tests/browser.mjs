@@ -140,6 +140,27 @@ if (process.env.LAD_TEST_LOGIN) {
   await page.close();
 }
 
+// An administrator reads the audit log (the demo city was written by the
+// command line, the resident's comment anonymously, never by name).
+if (process.env.LAD_TEST_ADMIN) {
+  const { page, errors } = await open("/");
+  await page.getByRole("button", { name: "Zaloguj" }).click();
+  await page.getByLabel("Login").fill(process.env.LAD_TEST_ADMIN);
+  await page.getByLabel("Hasło").fill(process.env.LAD_TEST_PASSWORD);
+  await page.locator("form").getByRole("button", { name: "Zaloguj" }).click();
+  await page.waitForFunction(() => document.body.dataset.ready === "true" && document.querySelector("#audit-table"), null, { timeout: 30000 });
+  await page.locator("#audit-table").fill("consultation_comment");
+  await page.getByRole("button", { name: "Pokaż" }).click();
+  await page.waitForSelector("#audit-out td", { timeout: 20000 });
+  const text = await page.locator("#audit-out").textContent();
+  const rows = await page.locator("#audit-out tr").count();
+  report("admin reads the audit log", rows > 1 && text.includes("consultation_comment") && /(cli|system):/.test(text) && text.includes("anonymous:") && !text.includes("Zofia"), { rows });
+  await axe(page, "admin audit");
+  await page.screenshot({ path: `${out}/admin-audit.png` });
+  report("admin page has no script errors", errors.length === 0, errors);
+  await page.close();
+}
+
 // English is switchable.
 {
   const { page } = await open("/");
