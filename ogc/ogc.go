@@ -658,6 +658,17 @@ func (s *Server) fetch(ctx context.Context, l *layers.Layer, q *query, fid strin
 	if err != nil {
 		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
+	feats, err := s.fetchRows(ctx, q, sql, args)
+	if db.ConnLost(err) {
+		// The connection (a replica's) went away after the first rows: a
+		// page is small, so it is read again whole (the reader then takes
+		// another server).
+		feats, err = s.fetchRows(ctx, q, sql, args)
+	}
+	return feats, err
+}
+
+func (s *Server) fetchRows(ctx context.Context, q *query, sql string, args []any) ([]feature, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
