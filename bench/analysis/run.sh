@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 make build >/dev/null
 PORT=18097
+SERVE=
+trap '[ -n "$SERVE" ] && kill -INT $SERVE 2>/dev/null; wait 2>/dev/null || true' EXIT
 ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
 
 run() { # label data-dir
@@ -16,14 +18,16 @@ run() { # label data-dir
   mkdir -p "$LAD_DATA" && chmod 755 "$LAD_DATA"
   bin/lad serve --demo --addr 127.0.0.1:$PORT >"$LAD_DATA/serve-analysis.log" 2>&1 &
   local serve=$!
+  SERVE=$serve
   for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.5; done
   bin/lad user add --role planner -m 0264011 --password-stdin bench-planner <<<"haslo-benchmarku-123" >/dev/null 2>&1 || true
   local tok
-  tok=$(bin/lad user token bench-planner 2>/dev/null | grep -o 'lad_[A-Za-z0-9_-]*' | head -1)
+  tok=$(bin/lad user token bench-planner bench 2>/dev/null | grep -o 'lad_[A-Za-z0-9_-]*' | head -1)
   # Restart so that every analysis is cold (the result cache is in memory).
   kill -INT $serve; wait $serve 2>/dev/null || true
   bin/lad serve --addr 127.0.0.1:$PORT >>"$LAD_DATA/serve-analysis.log" 2>&1 &
   serve=$!
+  SERVE=$serve
   for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.5; done
   for a in plan-coverage permit-conformity development-pressure plan-realisation advertising-compliance changes; do
     local url="http://127.0.0.1:$PORT/api/analysis/$a?municipality=0264011"

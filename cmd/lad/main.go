@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -55,6 +56,8 @@ var globalFlags = []cli.Flag{
 		Usage: "directory of ład's private PostgreSQL cluster, photos and caches"},
 	&cli.StringFlag{Name: "database-url", EnvVars: []string{"DATABASE_URL"},
 		Usage: "PostgreSQL (≥ 14, PostGIS ≥ 3.1) to use instead of the private cluster, e.g. postgres://lad@db/lad"},
+	&cli.StringFlag{Name: "db-max-conns", Value: "16", EnvVars: []string{"LAD_DB_MAX_CONNS"},
+		Usage: "connections to the database (the pool of the primary; about 2–4 per core serves best)"},
 	&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"LAD_ADDR"},
 		Usage: "address the HTTP server listens on"},
 	&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"LAD_LOG_LEVEL"},
@@ -132,7 +135,11 @@ func newLogger(c *cli.Context) *slog.Logger {
 // applies migrations. Close it with closeEnv.
 func openEnv(c *cli.Context) (*env, error) {
 	log := newLogger(c)
-	d, err := db.Open(c.Context, db.Config{URL: setting(c, "database-url"), DataDir: setting(c, "data-dir")}, log)
+	maxConns, err := strconv.Atoi(setting(c, "db-max-conns"))
+	if err != nil || maxConns < 1 || maxConns > 1000 {
+		return nil, fmt.Errorf("--db-max-conns must be a number of connections, 1–1000")
+	}
+	d, err := db.Open(c.Context, db.Config{URL: setting(c, "database-url"), DataDir: setting(c, "data-dir"), MaxConns: int32(maxConns)}, log)
 	if err != nil {
 		return nil, err
 	}

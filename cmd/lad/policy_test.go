@@ -100,7 +100,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 	e := &env{log: log, db: &db.DB{Pool: d.Pool, URL: d.URL}}
 	ts := tiles.New(d.Pool, cat, tiles.NoCache{}, tiles.Config{}, log)
-	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool)...).App()
+	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool, d.Pool)...).App()
 	policy, err := access.NewPolicy(access.Routes())
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	e := &env{log: log, db: &db.DB{Pool: d.Pool, URL: d.URL}}
 	ts := tiles.New(d.Pool, cat, tiles.NoCache{}, tiles.Config{}, log)
-	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool)...).App()
+	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool, d.Pool)...).App()
 	call := func(method, path string) {
 		t.Helper()
 		req := httptest.NewRequest(method, path, strings.NewReader("{}"))

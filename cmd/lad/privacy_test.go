@@ -57,7 +57,7 @@ func TestPrivacyCrawl(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := tiles.New(d.Pool, cat, tiles.NoCache{}, tiles.Config{}, log)
-	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool)...).App()
+	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, httpModules(e, cat, ts, d.Pool, d.Pool)...).App()
 
 	fetched, bytesRead := 0, 0
 	get := func(path string) []byte {
