@@ -528,3 +528,28 @@ func TestAnalysisOverHTTP(t *testing.T) {
 		t.Errorf("anonymous: %d", code)
 	}
 }
+
+// The plan-realisation map layer's function gives, designation by
+// designation, the figures of the analysis's table (same fixture).
+func TestPlanRealisationLayerFunction(t *testing.T) {
+	_, d := newAnalyst(t, realisationFixture)
+	rows, err := d.Pool.Query(context.Background(), `SELECT plan, designation, capacity_m2, permits, realised_m2, coalesce(realisation_pct::text, 'null'), remaining_m2
+		FROM lad_realisation_zones('0264011', '2024-12-31') WHERE coalesce(capacity_m2, 0) > 0 OR permits > 0 ORDER BY plan, designation`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var plan, des, pct string
+		var capacity, permits, realised, remaining int64
+		if err := rows.Scan(&plan, &des, &capacity, &permits, &realised, &pct, &remaining); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s|%s|%d|%d|%d|%s|%d", plan, des, capacity, permits, realised, pct, remaining))
+	}
+	rows.Close()
+	want := []string{"Q/1/23|1U|2500|0|0|0|2500", "R/2/20|1MW|20000|3|6000|30|14000", "R/2/20|2MN|2500|1|1300|52|1200"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("layer function:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
