@@ -553,3 +553,37 @@ func TestPlanRealisationLayerFunction(t *testing.T) {
 		t.Errorf("layer function:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The changes map layer's function places the year's events of the changes
+// fixture: three plans came into force (P2's amendment, P5, the general
+// plan), two ended (P2's first version, P3), four decisions were granted
+// (the refusal and the permit of 2022 do not count), and the advertising
+// and consultation events of the feed.
+func TestChangeEventsLayerFunction(t *testing.T) {
+	_, d := newAnalyst(t, changesFixture)
+	rows, err := d.Pool.Query(context.Background(), `SELECT event, count(*) FROM lad_change_events('0264011', '2024-01-01', '2024-12-31')
+		WHERE geom IS NOT NULL AND ST_SRID(geom_3857) = 3857 GROUP BY event ORDER BY event`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for rows.Next() {
+		var e string
+		var n int
+		if err := rows.Scan(&e, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[e] = n
+	}
+	rows.Close()
+	for e, n := range map[string]int{"plan_in_force": 3, "plan_ended": 2, "permit": 2, "notification": 1, "zoning_decision": 1} {
+		if got[e] != n {
+			t.Errorf("%s: %d events, want %d (all: %v)", e, got[e], n, got)
+		}
+	}
+	for _, e := range []string{"carrier_installed", "carrier_removed", "violation_found", "consultation_opened"} {
+		if got[e] == 0 {
+			t.Errorf("no %s event (all: %v)", e, got)
+		}
+	}
+}
