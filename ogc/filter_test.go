@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/gofiber/fiber/v2"
 
 	"github.com/ladgis/lad/access"
 	"github.com/ladgis/lad/db/dbtest"
@@ -227,16 +226,6 @@ func TestOpenAPIDocumentValidates(t *testing.T) {
 	}
 }
 
-// as is a stand-in sign-in: every request is made by the given subject.
-type as struct{ s access.Subject }
-
-func (a as) Identify(c *fiber.Ctx) error {
-	c.Locals(web.SubjectKey, a.s)
-	return c.Next()
-}
-
-func (as) Routes(fiber.Router) {}
-
 // Rows of a non-public collection (inspections) are limited to the
 // municipalities the caller works for; an administrator of every
 // municipality sees all of them; the public does not see the collection.
@@ -269,7 +258,7 @@ func TestNonPublicRowsScopedToMunicipality(t *testing.T) {
 		{"admin of every municipality", access.Subject{Role: access.Admin}, 5},
 		{"anonymous", access.AnonymousSubject, -1},
 	} {
-		app := web.New(web.Config{}, log, func(context.Context) error { return nil }, as{c.s}, New(d.Pool, cat, log)).App()
+		app := web.New(web.Config{}, log, func(context.Context) error { return nil }, web.As{Subject: c.s}, New(d.Pool, cat, log)).App()
 		for _, path := range []string{"/ogc/collections/inspections/items?limit=100", "/ogc/collections/inspections/download?f=geojson"} {
 			resp, err := app.Test(httptest.NewRequest("GET", path, nil), 10000)
 			if err != nil {

@@ -302,16 +302,6 @@ func TestCacheIsBoundedLRU(t *testing.T) {
 	}
 }
 
-// as is a stand-in sign-in for one subject.
-type as struct{ s access.Subject }
-
-func (a as) Identify(c *fiber.Ctx) error {
-	c.Locals(web.SubjectKey, a.s)
-	return c.Next()
-}
-
-func (as) Routes(fiber.Router) {}
-
 // Tiles of a non-public layer hold only the rows of the caller's
 // municipalities, and are cached apart per municipality set.
 func TestNonPublicTilesScopedToMunicipality(t *testing.T) {
@@ -347,7 +337,7 @@ func TestNonPublicTilesScopedToMunicipality(t *testing.T) {
 		{access.Subject{Role: access.Admin}, []string{"WRO-1", "X-1"}},
 		{access.Subject{Role: access.Inspector, TERCs: []string{"0264011"}}, []string{"WRO-1"}}, // from the cache
 	} {
-		app := web.New(web.Config{}, log, func(context.Context) error { return nil }, as{c.s}, ts).App()
+		app := web.New(web.Config{}, log, func(context.Context) error { return nil }, web.As{Subject: c.s}, ts).App()
 		resp, err := app.Test(httptest.NewRequest("GET", path, nil), 10000)
 		if err != nil {
 			t.Fatal(err)
