@@ -61,6 +61,7 @@ type Config struct {
 
 // Server renders, caches and serves tiles.
 type Server struct {
+	gzw    sync.Pool // *gzip.Writer, reused across tiles
 	read   db.Reader
 	cat    *layers.Catalogue
 	cache  Cache
@@ -237,7 +238,7 @@ func (s *Server) tile(c *fiber.Ctx) error {
 	if strings.Contains(c.Get("Accept-Encoding"), "gzip") && len(t.Data) > 0 {
 		gz := t.Gzip
 		if gz == nil {
-			gz = gzipBytes(t.Data)
+			gz = s.gzip(t.Data)
 			s.cache.SetGzip(req.key, gz)
 		}
 		c.Set("Content-Encoding", "gzip")
@@ -279,7 +280,7 @@ func (s *Server) lookup(ctx context.Context, req *request, gzipped bool) (*Tile,
 		Bounds: bufferedBounds(req.z, req.x, req.y)}
 	if s.shared != nil && gzipped && len(data) > 0 {
 		// Other instances will want it too: ship the gzip form with it.
-		t.Gzip = gzipBytes(data)
+		t.Gzip = s.gzip(data)
 	}
 	s.store(ctx, epoch, req.key, t, true)
 	return t, "miss", nil
@@ -328,11 +329,22 @@ func cacheControl(ls []*layers.Layer) string {
 	return fmt.Sprintf("%s, max-age=%d, must-revalidate", scope, age)
 }
 
-func gzipBytes(b []byte) []byte {
+// gzip compresses a tile with a pooled writer: a new deflate writer
+// allocates and clears about a megabyte of state, which cost more than the
+// compression itself (z16 uncached: 770 tiles/s with a writer per tile,
+// about 1,070 without compression).
+func (s *Server) gzip(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	buf.Grow(len(b)/2 + 64)
+	zw, _ := s.gzw.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	} else {
+		zw.Reset(&buf)
+	}
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	s.gzw.Put(zw)
 	return buf.Bytes()
 }
 
