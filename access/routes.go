@@ -198,6 +198,9 @@ func (s Subject) Allow(r Rule, terc string) (int, string) {
 	}
 	// A value that is no TERC code is the handler's to refuse (400).
 	if r.Write != "" && !s.MayWrite(r.Write) {
+		if !s.Staff() {
+			return 401, "sign in first"
+		}
 		return 403, "your role may not make this change"
 	}
 	if r.Scope != "" && isTERC(terc) && s.Staff() && !s.InMunicipality(terc) {

@@ -477,20 +477,11 @@ func TestResultsCachedUntilDataChange(t *testing.T) {
 	}
 }
 
-// planner mounts the analyses behind a stand-in for the sign-in middleware.
-type planner struct {
-	a    *Analyst
-	role access.Role
+// as signs every request in as a test user of the role, working for the
+// fixtures' municipalities.
+func as(role access.Role) web.As {
+	return web.As{Subject: access.Subject{Role: role, Login: "test", TERCs: []string{"0264011", "1465011"}}}
 }
-
-func (p planner) Identify(c *fiber.Ctx) error {
-	if p.role != access.Anonymous {
-		c.Locals(web.SubjectKey, access.Subject{Role: p.role, Login: "test", TERCs: []string{"0264011", "1465011"}})
-	}
-	return c.Next()
-}
-
-func (p planner) Routes(r fiber.Router) { p.a.Routes(r) }
 
 // The API reads every parameter from the query, echoes them with their
 // defaults, refuses bad ones with 400 and anonymous callers altogether.
@@ -498,8 +489,8 @@ func TestAnalysisOverHTTP(t *testing.T) {
 	a, _ := newAnalyst(t, pressureFixture)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ready := func(context.Context) error { return nil }
-	app := web.New(web.Config{}, log, ready, planner{a, access.Planner}).App()
-	anon := web.New(web.Config{}, log, ready, planner{a, access.Anonymous}).App()
+	app := web.New(web.Config{}, log, ready, as(access.Planner), a).App()
+	anon := web.New(web.Config{}, log, ready, as(access.Anonymous), a).App()
 	get := func(app *fiber.App, path string) (int, []byte) {
 		t.Helper()
 		resp, err := app.Test(httptest.NewRequest("GET", path, nil), 30000)

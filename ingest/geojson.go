@@ -82,6 +82,13 @@ type rawGeometry struct {
 	Geometries  []*rawGeometry  `json:"geometries"`
 }
 
+// coordinates decodes a coordinates array into the orb type of its nesting.
+func coordinates[T orb.Geometry](raw json.RawMessage) (orb.Geometry, error) {
+	var g T
+	err := json.Unmarshal(raw, &g)
+	return g, err
+}
+
 // maxCollectionDepth bounds nested GeometryCollections.
 const maxCollectionDepth = 8
 
@@ -121,20 +128,15 @@ func (r *rawGeometry) decode(depth int) (orb.Geometry, error) {
 			g = orb.Point{p[0], p[1]}
 		}
 	case "MultiPoint":
-		var m orb.MultiPoint
-		err, g = json.Unmarshal(r.Coordinates, &m), m
+		g, err = coordinates[orb.MultiPoint](r.Coordinates)
 	case "LineString":
-		var l orb.LineString
-		err, g = json.Unmarshal(r.Coordinates, &l), l
+		g, err = coordinates[orb.LineString](r.Coordinates)
 	case "MultiLineString":
-		var m orb.MultiLineString
-		err, g = json.Unmarshal(r.Coordinates, &m), m
+		g, err = coordinates[orb.MultiLineString](r.Coordinates)
 	case "Polygon":
-		var p orb.Polygon
-		err, g = json.Unmarshal(r.Coordinates, &p), p
+		g, err = coordinates[orb.Polygon](r.Coordinates)
 	case "MultiPolygon":
-		var m orb.MultiPolygon
-		err, g = json.Unmarshal(r.Coordinates, &m), m
+		g, err = coordinates[orb.MultiPolygon](r.Coordinates)
 	default:
 		return nil, fmt.Errorf("unknown geometry type %q", r.Type)
 	}

@@ -19,20 +19,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
-// asRole mounts a module behind a stand-in for the sign-in middleware.
-type asRole struct {
-	role access.Role
-	mod  Module
+// as signs every request in as a test user of the role.
+func as(role access.Role) As {
+	return As{Subject: access.Subject{Role: role, Login: "test-" + string(role)}}
 }
-
-func (a asRole) Identify(c *fiber.Ctx) error {
-	if a.role != access.Anonymous {
-		c.Locals(SubjectKey, access.Subject{Role: a.role, Login: "test-" + string(a.role)})
-	}
-	return c.Next()
-}
-
-func (a asRole) Routes(r fiber.Router) { a.mod.Routes(r) }
 
 func upload(t *testing.T, app *fiber.App, kind, name, body string) (int, map[string]any) {
 	var buf bytes.Buffer
@@ -60,15 +50,15 @@ func TestIngestOverHTTP(t *testing.T) {
 {"type":"Feature","properties":{"teryt":"026401_1.0001.1"},"geometry":{"type":"Polygon","coordinates":[[[360000,360000],[360030,360000],[360030,360030],[360000,360030],[360000,360000]]]}},
 {"type":"Feature","properties":{"teryt":"zły"},"geometry":{"type":"Polygon","coordinates":[[[360100,360000],[360130,360000],[360130,360030],[360100,360000]]]}}]}`
 
-	anon := New(Config{}, log, ready, asRole{access.Anonymous, NewIngest(d.Pool, log)}).App()
+	anon := New(Config{}, log, ready, as(access.Anonymous), NewIngest(d.Pool, log)).App()
 	if code, _ := upload(t, anon, "parcels", "p.geojson", parcels); code != 401 {
 		t.Errorf("anonymous upload: %d", code)
 	}
-	inspector := New(Config{}, log, ready, asRole{access.Inspector, NewIngest(d.Pool, log)}).App()
+	inspector := New(Config{}, log, ready, as(access.Inspector), NewIngest(d.Pool, log)).App()
 	if code, _ := upload(t, inspector, "parcels", "p.geojson", parcels); code != 403 {
 		t.Errorf("inspector upload: %d", code)
 	}
-	app := New(Config{}, log, ready, asRole{access.Planner, NewIngest(d.Pool, log)}).App()
+	app := New(Config{}, log, ready, as(access.Planner), NewIngest(d.Pool, log)).App()
 	code, rep := upload(t, app, "parcels", "p.geojson", parcels)
 	if code != 201 || rep["inserted"].(float64) != 1 || rep["rejected"].(float64) != 1 {
 		t.Fatalf("upload: %d %v", code, rep)

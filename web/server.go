@@ -278,44 +278,40 @@ func enforce(p *access.Policy) fiber.Handler {
 			}
 		}
 		if code, msg := Subject(c).Allow(rule, terc); code != 0 {
-			if code == fiber.StatusUnauthorized {
-				c.Set("WWW-Authenticate", `Bearer realm="lad"`)
-			}
-			return fiber.NewError(code, msg)
+			return refuse(c, code, msg)
 		}
 		return c.Next()
 	}
 }
 
 // Require answers 401 to anonymous callers and 403 to staff below the
-// audience, before the handler runs: the one place routes state who may
-// call them (the policy itself is package access's).
+// audience, before the handler runs: for checks finer than the route
+// policy (which already decides every route), with the same decision
+// (access.Subject.Allow).
 func Require(a access.Audience, h fiber.Handler) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		s := Subject(c)
-		if s.CanSee(a) {
-			return h(c)
-		}
-		if !s.Staff() {
-			c.Set("WWW-Authenticate", `Bearer realm="lad"`)
-			return fiber.NewError(fiber.StatusUnauthorized, "sign in first")
-		}
-		return fiber.NewError(fiber.StatusForbidden, "your role may not do this")
-	}
+	return allowed(access.Rule{Audience: a}, h)
 }
 
 // RequireWrite answers 401 to anonymous callers and 403 to staff whose role
 // may not make writes of kind w, before the handler runs.
 func RequireWrite(w access.Write, h fiber.Handler) fiber.Handler {
+	return allowed(access.Rule{Audience: access.Public, Write: w}, h)
+}
+
+// allowed runs h when the caller passes rule.
+func allowed(rule access.Rule, h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		s := Subject(c)
-		if s.MayWrite(w) {
-			return h(c)
+		if code, msg := Subject(c).Allow(rule, ""); code != 0 {
+			return refuse(c, code, msg)
 		}
-		if !s.Staff() {
-			c.Set("WWW-Authenticate", `Bearer realm="lad"`)
-			return fiber.NewError(fiber.StatusUnauthorized, "sign in first")
-		}
-		return fiber.NewError(fiber.StatusForbidden, "your role may not do this")
+		return h(c)
 	}
+}
+
+// refuse answers a refused call: 401 asks for credentials.
+func refuse(c *fiber.Ctx, code int, msg string) error {
+	if code == fiber.StatusUnauthorized {
+		c.Set("WWW-Authenticate", `Bearer realm="lad"`)
+	}
+	return fiber.NewError(code, msg)
 }
