@@ -278,3 +278,42 @@ func TestZipWithOneFile(t *testing.T) {
 		t.Error("zip with two files accepted")
 	}
 }
+
+// A city's first load of its parcels takes the bulk path (empty table,
+// more than bulkRows records): plain INSERT, indexes built afterwards, the
+// validity check added back NOT VALID. The defects are still rejected one
+// by one, the indexes and the check are all back, and the check still
+// holds every later write.
+func TestBulkFirstLoad(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	src := benchCollection(bulkRows + 100)
+	extra := `,{"type":"Feature","id":"bowtie","properties":{"teryt":"026401_1.0999.1"},"geometry":{"type":"Polygon","coordinates":[[[351000,484000],[351020,484020],[351020,484000],[351000,484020],[351000,484000]]]}}` +
+		`,{"type":"Feature","id":"dup","properties":{"teryt":"026401_1.0000.5"},"geometry":{"type":"Polygon","coordinates":[[[352000,484000],[352020,484000],[352020,484020],[352000,484000]]]}}]}`
+	src = append(src[:len(src)-2], extra...)
+	rep, err := in.Reader(ctx, KindParcels, "first.geojson", bytes.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != bulkRows+100 || rep.Rejected != 2 {
+		t.Fatalf("report: inserted %d rejected %d (%+v)", rep.Inserted, rep.Rejected, rep.Rejections)
+	}
+	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1 AND (feature_id = 'bowtie' AND reason LIKE '%Self-intersection%' OR feature_id = 'dup' AND reason LIKE 'duplicate%')`, rep.BatchID); n != 2 {
+		t.Errorf("%d of 2 rejections recorded with their reasons", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_indexes WHERE tablename = 'parcel'`); n != 5 {
+		t.Errorf("parcel has %d indexes after the bulk load, want 5", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'parcel'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%lad_valid_geom(%'`); n != 1 {
+		t.Fatalf("validity check missing after the bulk load (%d)", n)
+	}
+	_, err = d.Pool.Exec(ctx, `UPDATE parcel SET geom = ST_Multi('SRID=2180;POLYGON((351000 484000,351020 484020,351020 484000,351000 484020,351000 484000))'::geometry) WHERE teryt = '026401_1.0000.5'`)
+	if err == nil || !strings.Contains(err.Error(), "check") {
+		t.Errorf("an invalid geometry was written after the bulk load: %v", err)
+	}
+	// The same file again changes nothing.
+	rep, err = in.Reader(ctx, KindParcels, "first.geojson", bytes.NewReader(src), Options{})
+	if err != nil || rep.Status != "unchanged" {
+		t.Fatalf("re-run: %v %+v", err, rep)
+	}
+}
