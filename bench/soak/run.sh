@@ -110,12 +110,14 @@ echo
 echo "| kind | requests | 2xx | 4xx | 5xx | transport errors | p50 ms | p99 ms | max ms | read on replica | read on primary |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for k in tile features place write; do
-  j "(lambda k: '| $k | %d | %d | %d | %d | %d | %.1f | %.1f | %.0f | %d | %d |' % (k['requests'], k['status'].get('2xx', 0), k['status'].get('4xx', 0), k['status'].get('5xx', 0), k['status'].get('error', 0), k['p50_ms'], k['p99_ms'], k['max_ms'], (k.get('read_from') or {}).get('replica', 0), sum(v for f, v in (k.get('read_from') or {}).items() if 'primary' in f)))(d['kinds'].get('$k', {'requests': 0, 'status': {}, 'p50_ms': 0, 'p99_ms': 0, 'max_ms': 0}))"
+  j "(lambda k: '| $k | %d | %d | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s |' % (k['requests'], k['status'].get('2xx', 0), k['status'].get('4xx', 0), k['status'].get('5xx', 0), k['status'].get('error', 0), k['p50_ms'], k['p99_ms'], k['max_ms'], str((k.get('read_from') or {}).get('replica', 0)) if $REPLICA == 1 else '—', str(sum(v for f, v in (k.get('read_from') or {}).items() if 'primary' in f)) if $REPLICA == 1 else '—'))(d['kinds'].get('$k', {'requests': 0, 'status': {}, 'p50_ms': 0, 'p99_ms': 0, 'max_ms': 0}))"
 done
 j "'| all | %d (%.0f/s) | | | %d | %d | %.1f | %.1f | | | |' % (d['requests'], d['rps'], d['5xx'], d['transport_errors'], d['p50_ms'], d['p99_ms'])"
 echo
-echo "Reads counted by the X-Read-From header (requests that read the database; cached tiles read nothing). \"read on primary\" includes tiles rendered on the primary because the replica had not yet replayed the last change."
-echo
+if [ "$REPLICA" = 1 ]; then
+  echo "Reads counted by the X-Read-From header (requests that read the database; cached tiles read nothing). \"read on primary\" includes tiles rendered on the primary because the replica had not yet replayed the last change."
+  echo
+fi
 echo "| instance | RSS start MB | RSS peak MB | RSS end MB (15 s idle) | local tile cache at end MB | goroutines start | goroutines peak | goroutines end (15 s idle) | tiles: local hits | shared hits | rendered | shared-cache errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 echo "| A | $(first 2) | $(peak 2) | $(last 2) | $(last 6) | $(first 4) | $(peak 4) | $(last 4) | $(metric $A lad_tile_cache_hits_total) | $(metric $A lad_tile_shared_cache_hits_total) | $(metric $A lad_tile_cache_misses_total) | $(metric $A lad_tile_shared_cache_errors_total) |"
