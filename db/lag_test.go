@@ -36,6 +36,9 @@ func TestReplicaLagFromPrimarySamples(t *testing.T) {
 		// replica behind it lags by at least keep.
 		{"behind forgotten samples", []seen{{0, 100}, {1, 200}, {60, 300}, {61, 300}}, 5 * time.Second, 150, 61, 60 * time.Second},
 		{"no sample of the primary", nil, 5 * time.Second, 0, 1, 0},
+		// Another primary, further back in the WAL: the old positions no
+		// longer say anything.
+		{"primary replaced", []seen{{0, 500}, {1, 600}, {2, 100}}, 10 * time.Second, 100, 2.5, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

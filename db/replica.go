@@ -248,8 +248,12 @@ type walSamples []walSample
 
 // add records the primary's position lsn seen at now, and forgets samples
 // older than keep, except the newest of them: a replica behind that one
-// lags by more than keep.
+// lags by more than keep. A position behind the last one means another
+// primary (restored, replaced): what was seen of the old one is forgotten.
 func (s *walSamples) add(now time.Time, lsn uint64, keep time.Duration) {
+	if n := len(*s); n > 0 && lsn < (*s)[n-1].lsn {
+		*s = (*s)[:0]
+	}
 	if n := len(*s); n == 0 || lsn > (*s)[n-1].lsn {
 		*s = append(*s, walSample{at: now, lsn: lsn})
 	}
