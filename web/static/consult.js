@@ -27,11 +27,11 @@ const S = {
     decision: "Rozstrzygnięcie", save: "Zapisz rozstrzygnięcie", saved: "Zapisano.", needReason: "Podaj uzasadnienie.",
     summary: (n, a) => `Uwag: ${n}, rozstrzygniętych: ${a}.`, answeredBy: "rozstrzygnął(a)", email: "e-mail",
     loading: "Wczytywanie…", none: "Brak konsultacji Twojej gminy.",
-    h: (v) => `Budynki mogą mieć najwyżej ${v} m wysokości (około ${Math.max(1, Math.floor(v / 3))} kondygnacji).`,
+    h: (v, f) => `Budynki mogą mieć najwyżej ${f(v)} m wysokości (około ${Math.max(1, Math.floor(v / 3))} kondygnacji).`,
     h0: "Plan nie przewiduje tu budynków.",
-    cov: (v) => `Budynki mogą zająć najwyżej ${v}% powierzchni działki.`,
-    bio: (v) => `Co najmniej ${v}% działki musi pozostać powierzchnią biologicznie czynną (trawnik, ogród, drzewa).`,
-    int: (a, b) => `Łączna powierzchnia wszystkich kondygnacji nadziemnych może wynosić ${a != null ? `od ${a} ` : ""}do ${b} powierzchni działki: na działce 1000 m² ${a != null ? `od ${Math.round(a * 1000)} ` : ""}do ${Math.round(b * 1000)} m².`,
+    cov: (v, f) => `Budynki mogą zająć najwyżej ${f(v)}% powierzchni działki.`,
+    bio: (v, f) => `Co najmniej ${f(v)}% działki musi pozostać powierzchnią biologicznie czynną (trawnik, ogród, drzewa).`,
+    int: (a, b, f) => `Łączna powierzchnia wszystkich kondygnacji nadziemnych może wynosić ${a != null ? `od ${f(a)} ` : ""}do ${f(b)} powierzchni działki: na działce 1000 m² ${a != null ? `od ${Math.round(a * 1000)} ` : ""}do ${Math.round(b * 1000)} m².`,
     pog: "Strefa planu ogólnego", plan: "Plan",
   },
   en: {
@@ -49,11 +49,11 @@ const S = {
     decision: "Answer", save: "Save the answer", saved: "Saved.", needReason: "Give the reason.",
     summary: (n, a) => `Comments: ${n}, answered: ${a}.`, answeredBy: "answered by", email: "e-mail",
     loading: "Loading…", none: "No consultations of your municipality.",
-    h: (v) => `Buildings may be up to ${v} m high (about ${Math.max(1, Math.floor(v / 3))} storeys).`,
+    h: (v, f) => `Buildings may be up to ${f(v)} m high (about ${Math.max(1, Math.floor(v / 3))} storeys).`,
     h0: "The plan allows no buildings here.",
-    cov: (v) => `Buildings may cover at most ${v}% of the plot.`,
-    bio: (v) => `At least ${v}% of the plot must stay biologically active (lawn, garden, trees).`,
-    int: (a, b) => `The floor area of all storeys above ground may be ${a != null ? `from ${a} ` : ""}up to ${b} times the plot area: on a 1000 m² plot ${a != null ? `from ${Math.round(a * 1000)} ` : ""}up to ${Math.round(b * 1000)} m².`,
+    cov: (v, f) => `Buildings may cover at most ${f(v)}% of the plot.`,
+    bio: (v, f) => `At least ${f(v)}% of the plot must stay biologically active (lawn, garden, trees).`,
+    int: (a, b, f) => `The floor area of all storeys above ground may be ${a != null ? `from ${f(a)} ` : ""}up to ${f(b)} times the plot area: on a 1000 m² plot ${a != null ? `from ${Math.round(a * 1000)} ` : ""}up to ${Math.round(b * 1000)} m².`,
     pog: "General-plan zone", plan: "Plan",
   },
 };
@@ -123,8 +123,8 @@ async function openCompare(c, ctx) {
       el("span", { class: "side left" }, s.left), el("span", { class: "side right" }, s.right),
       el("label", { for: "compare-slider", class: "slider" }, s.swipe, slider)),
     el("div", { class: "compare", id: "compare" },
-      el("div", { id: "compare-before", class: "compare-map", role: "img", "aria-label": s.left }),
-      el("div", { id: "compare-after", class: "compare-map", role: "img", "aria-label": s.right }),
+      el("div", { id: "compare-before", class: "compare-map" }),
+      el("div", { id: "compare-after", class: "compare-map" }),
       el("span", { class: "compare-tag left", "aria-hidden": "true" }, s.leftShort),
       el("span", { class: "compare-tag right", "aria-hidden": "true" }, s.rightShort)),
     zone);
@@ -184,10 +184,10 @@ function zoneRules(feats, left, ctx) {
     if (seen.has(key)) continue;
     seen.add(key);
     const lines = [];
-    if (typeof p.max_height_m === "number") lines.push(p.max_height_m > 0 ? s.h(show(p.max_height_m)) : s.h0);
-    if (typeof p.max_coverage_pct === "number" && p.max_coverage_pct > 0) lines.push(s.cov(show(p.max_coverage_pct)));
-    if (typeof p.min_bio_pct === "number" && p.min_bio_pct > 0) lines.push(s.bio(show(p.min_bio_pct)));
-    if (typeof p.intensity_max === "number" && p.intensity_max > 0) lines.push(s.int(typeof p.intensity_min === "number" && p.intensity_min > 0 ? show(p.intensity_min) : null, show(p.intensity_max)));
+    if (typeof p.max_height_m === "number") lines.push(p.max_height_m > 0 ? s.h(p.max_height_m, show) : s.h0);
+    if (typeof p.max_coverage_pct === "number" && p.max_coverage_pct > 0) lines.push(s.cov(p.max_coverage_pct, show));
+    if (typeof p.min_bio_pct === "number" && p.min_bio_pct > 0) lines.push(s.bio(p.min_bio_pct, show));
+    if (typeof p.intensity_max === "number" && p.intensity_max > 0) lines.push(s.int(typeof p.intensity_min === "number" && p.intensity_min > 0 ? p.intensity_min : null, p.intensity_max, show));
     out.push(el("div", { class: "card zone-card" },
       el("strong", {}, `${kind === "pog_zones" ? s.pog + " " : ""}${p.designation || p.symbol}: ${p.symbol_name || p.name || p.symbol}`),
       p.plan_title ? el("div", { class: "note" }, `${s.plan}: ${p.plan_title}`) : null,
