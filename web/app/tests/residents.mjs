@@ -187,8 +187,9 @@ if (phase === "open") {
     await axe(page, "planner ingest");
     // The log's button opens any batch's rejected records.
     await page.getByRole("button", { name: `Pokaż odrzucone: Paczka nr ${bad.id}` }).click();
-    await page.waitForFunction(() => location.search.includes("batch="), null, { timeout: 10000 });
-    report("ingest: the log opens a batch's rejected records", (await page.locator("#rejections tbody tr").count()) === bad.rejected, {});
+    await page.waitForSelector("#rejections tbody tr", { timeout: 15000 });
+    report("ingest: the log opens a batch's rejected records", (await page.locator("#rejections tbody tr").count()) === bad.rejected
+      && new URL(page.url()).searchParams.get("batch") === bad.id, page.url());
     // The deep link opens the page again.
     await page.reload();
     await page.waitForSelector("#ingest-form", { timeout: 30000 });
