@@ -134,5 +134,5 @@ func httpModules(e *env, cat *layers.Catalogue, ts *tiles.Server, read, placeRea
 // their own writes, on the primary; analyses too, since their cache follows
 // the primary's transactions (pg_locks) to know when a result is stale.
 func modules(e *env, read, placeRead db.Reader) []web.Module {
-	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(placeRead, e.log), web.NewAPI(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
+	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(placeRead, e.log), web.NewAPI(e.db.Pool, e.log), web.NewConsult(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
 }

@@ -10,10 +10,16 @@ mkdirSync(out, { recursive: true });
 const files = [
   ["maplibre-gl/dist/maplibre-gl.js", "maplibre-gl.js"],
   ["maplibre-gl/dist/maplibre-gl.css", "maplibre-gl.css"],
+  ["@maplibre/maplibre-gl-compare/dist/maplibre-gl-compare.js", "maplibre-gl-compare.js"],
+  ["@maplibre/maplibre-gl-compare/dist/maplibre-gl-compare.css", "maplibre-gl-compare.css"],
 ];
 for (const [from, to] of files) {
   copyFileSync(join(here, "node_modules", from), join(out, to));
 }
-const version = JSON.parse(readFileSync(join(here, "node_modules", "maplibre-gl", "package.json"))).version;
-writeFileSync(join(out, "VERSIONS.txt"), `maplibre-gl ${version} (npm registry, BSD-3-Clause)\n`);
-console.log(`vendor: maplibre-gl ${version}`);
+const version = (name) => JSON.parse(readFileSync(join(here, "node_modules", name, "package.json"))).version;
+const lines = [
+  `maplibre-gl ${version("maplibre-gl")} (npm registry, BSD-3-Clause)`,
+  `@maplibre/maplibre-gl-compare ${version("@maplibre/maplibre-gl-compare")} (npm registry, ISC; bundles @mapbox/mapbox-gl-sync-move, ISC)`,
+];
+writeFileSync(join(out, "VERSIONS.txt"), lines.join("\n") + "\n");
+console.log(`vendor: ${lines.join("; ")}`);
