@@ -43,22 +43,22 @@ type batch struct {
 	// fatal, when set by a loader, rolls the whole batch back (the
 	// rejections are still recorded).
 	fatal error
-	// stages are the batch's staging tables (at most one COPY runs).
-	stages []*stage
+	// copies are the batch's COPY streams (at most one runs at a time).
+	copies []*copyStream
 }
 
-// abortStages ends any COPY still running when the batch fails.
-func (b *batch) abortStages() {
-	for _, s := range b.stages {
-		s.abort()
+// abortCopies ends any COPY still running when the batch fails.
+func (b *batch) abortCopies() {
+	for _, c := range b.copies {
+		c.abort()
 	}
 }
 
-// endStages waits for any COPY still running before the batch closes.
-func (b *batch) endStages(ctx context.Context) error {
-	for _, s := range b.stages {
-		if err := s.flush(ctx); err != nil {
-			return err
+// endCopies waits for any COPY still running before the batch closes.
+func (b *batch) endCopies() error {
+	for _, c := range b.copies {
+		if err := c.end(); err != nil {
+			return fmt.Errorf("copy records: %w", err)
 		}
 	}
 	return nil
@@ -85,7 +85,7 @@ func (b *batch) open(ctx context.Context) error {
 }
 
 func (b *batch) close(ctx context.Context, status string, d time.Duration) error {
-	if err := b.endStages(ctx); err != nil {
+	if err := b.endCopies(); err != nil {
 		return err
 	}
 	if err := b.writeRejections(ctx); err != nil {

@@ -220,15 +220,15 @@ func (in *Ingester) Reader(ctx context.Context, kind Kind, name string, r io.Rea
 		}
 		cr := &countingReader{r: data, progress: opts.Progress, records: &rep.Read}
 		if err := load(ctx, b, cr); err != nil {
-			b.abortStages()
+			b.abortCopies()
 			return err
 		}
 		if b.fatal != nil {
-			b.abortStages()
+			b.abortCopies()
 			return b.fatal
 		}
 		if opts.DryRun {
-			b.abortStages()
+			b.abortCopies()
 			return errDryRun
 		}
 		return b.close(ctx, "committed", time.Since(start))
@@ -275,7 +275,7 @@ func (in *Ingester) recordFailure(ctx context.Context, b *batch, sum string) err
 	return pgx.BeginFunc(ctx, in.pool, func(tx pgx.Tx) error {
 		b.tx = tx
 		b.batchID = 0
-		b.stages = nil
+		b.copies = nil
 		if err := b.open(ctx); err != nil {
 			return err
 		}

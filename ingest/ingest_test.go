@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -110,15 +111,17 @@ func TestParcelsRejectionsAndIdempotence(t *testing.T) {
 	if rep.Inserted != 1 || rep.Rejected != 4 {
 		t.Fatalf("report %+v", rep)
 	}
-	want := map[string]string{
-		"bowtie": "Self-intersection",
-		"noid":   "no TERYT parcel id",
-		"dup":    "duplicate",
-		"point":  "a polygon was expected",
+	// By line (feature index); a first load names the feature by its
+	// TERYT id once it has one, a later load by the file's feature id.
+	want := map[int]string{
+		2: "Self-intersection",
+		3: "no TERYT parcel id",
+		4: "duplicate of the record on line/feature 1",
+		5: "a polygon was expected",
 	}
 	for _, r := range rep.Rejections {
-		if w, ok := want[r.FeatureID]; ok && strings.Contains(r.Reason, w) {
-			delete(want, r.FeatureID)
+		if w, ok := want[r.Line]; ok && strings.Contains(r.Reason, w) {
+			delete(want, r.Line)
 		}
 	}
 	if len(want) > 0 {
@@ -253,6 +256,11 @@ func FuzzParseParcelID(f *testing.F) {
 		if err != nil || again != id {
 			t.Fatalf("%q → %q does not round-trip: %v", s, id, err)
 		}
+		// A first load COPYs ids straight into parcel: they must pass the
+		// table's checks (001_domain.sql), or the whole batch would fail.
+		if !parcelTerytCheck.MatchString(id.String()) || !tercCheck.MatchString(id.TERC()) {
+			t.Fatalf("%q → %q (TERC %q) fails the parcel table's checks", s, id, id.TERC())
+		}
 	})
 }
 
@@ -300,7 +308,7 @@ func TestBulkFirstLoad(t *testing.T) {
 	if rep.Inserted != bulkRows+100 || rep.Rejected != 2 {
 		t.Fatalf("report: inserted %d rejected %d (%+v)", rep.Inserted, rep.Rejected, rep.Rejections)
 	}
-	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1 AND (feature_id = 'bowtie' AND reason LIKE '%Self-intersection%' OR feature_id = 'dup' AND reason LIKE 'duplicate%')`, rep.BatchID); n != 2 {
+	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1 AND (feature_id = '026401_1.0999.1' AND reason LIKE '%Self-intersection%' OR feature_id = '026401_1.0000.5' AND line = $2 AND reason LIKE 'duplicate of the record on line/feature 6 %')`, rep.BatchID, bulkRows+102); n != 2 {
 		t.Errorf("%d of 2 rejections recorded with their reasons", n)
 	}
 	if n := count(t, d, `SELECT count(*) FROM pg_indexes WHERE tablename = 'parcel'`); n != 5 {
@@ -368,5 +376,34 @@ func TestGeometryDefect(t *testing.T) {
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// The checks of parcel.teryt and the terc domain (001_domain.sql).
+var (
+	parcelTerytCheck = regexp.MustCompile(`^[0-9]{6}_[0-9](\.[0-9A-Za-z]{4})?\.[^ ]+$`)
+	tercCheck        = regexp.MustCompile(`^[0-9]{7}$`)
+)
+
+// A first load with --repair: the bow-tie is made valid in place and the
+// repair recorded; the table's check holds every row afterwards.
+func TestFirstLoadRepair(t *testing.T) {
+	in, d := newIngester(t)
+	src := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2180"}},"features":[
+{"type":"Feature","id":"a","properties":{"teryt":"143206_4.0001.1"},"geometry":{"type":"Polygon","coordinates":[[[621000,484000],[621020,484000],[621020,484020],[621000,484020],[621000,484000]]]}},
+{"type":"Feature","id":"bowtie","properties":{"teryt":"143206_4.0001.2"},"geometry":{"type":"Polygon","coordinates":[[[621100,484000],[621120,484020],[621120,484000],[621100,484020],[621100,484000]]]}}
+]}`
+	rep, err := in.Reader(context.Background(), KindParcels, "repair.geojson", strings.NewReader(src), Options{Repair: true})
+	if err != nil || rep.Inserted != 2 || rep.Rejected != 0 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1 AND severity = 'repaired' AND line = 2`, rep.BatchID); n != 1 {
+		t.Errorf("repair not recorded (%d)", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM parcel WHERE lad_valid_geom(geom) AND ST_Area(geom) > 0`); n != 2 {
+		t.Errorf("%d valid parcels, want 2", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM parcel WHERE id >= (SELECT last_value FROM parcel_id_seq)`); n != 1 {
+		t.Errorf("the id sequence does not continue after the loaded ids (%d rows at or above it)", n)
 	}
 }

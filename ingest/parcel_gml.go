@@ -26,16 +26,13 @@ var parcelFeatureTypes = map[string]bool{"EGB_DzialkaEwidencyjna": true, "Cadast
 
 // loadParcelsGML reads parcel polygons with their TERYT ids from GML.
 func loadParcelsGML(ctx context.Context, b *batch, r io.Reader) error {
-	st, err := newStage(ctx, b)
-	if err != nil {
-		return err
-	}
+	sink := &parcelSink{b: b}
 	defaultSRS := ""
 	if b.opts.SRID != 0 {
 		defaultSRS = fmt.Sprintf("EPSG:%d", b.opts.SRID)
 	}
 	srid, parcels := 0, 0
-	err = gmlFeatures(r, func(n *node, line int) error {
+	err := gmlFeatures(r, func(n *node, line int) error {
 		if !parcelFeatureTypes[n.XMLName.Local] {
 			return nil
 		}
@@ -70,11 +67,7 @@ func loadParcelsGML(ctx context.Context, b *batch, r io.Reader) error {
 		} else if s != srid {
 			return reject("geometry", fmt.Sprintf("EPSG:%d differs from the file's EPSG:%d", s, srid))
 		}
-		w, err := encodeWKB(mp)
-		if err != nil {
-			return reject("geometry", err.Error())
-		}
-		return st.add(ctx, []any{line, fid, id.String(), w, nil})
+		return sink.add(ctx, line, fid, id, mp, s)
 	})
 	if err != nil {
 		return err
@@ -85,7 +78,7 @@ func loadParcelsGML(ctx context.Context, b *batch, r io.Reader) error {
 	if srid == 0 {
 		srid = 2180 // every parcel was rejected; nothing to transform
 	}
-	return mergeParcels(ctx, b, st, srid)
+	return sink.finish(ctx, srid)
 }
 
 func sortedKeys(m map[string]bool) []string {

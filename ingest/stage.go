@@ -9,26 +9,69 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// stage streams a batch's records into its staging table (a temporary
-// table, see sql/ingest/stage.sql) with one COPY that runs while the
-// loader is still reading the file: decoding (Go) and storing (the
-// database backend) overlap on two cores. Nothing else may use the batch's
-// transaction while the COPY runs, so rejections are kept in memory and
-// written when the batch closes (batch.reject), and loaders that query the
-// database mid-file end the stream first (flush).
+// stage holds a batch's records in its staging table (a temporary table,
+// see sql/ingest/stage.sql) for set-based validation before the merge into
+// the domain tables. Records stream in with one COPY (copyStream) that runs
+// while the loader is still reading the file.
 type stage struct {
 	b *batch
 	// allowRepeatedKeys: several rows may share a key (one case × many
 	// parcels); they are grouped by the merge instead of rejected.
 	allowRepeatedKeys bool
-
-	rows chan []any     // to the running COPY; nil when none runs
-	stop chan struct{}  // closed to abort the running COPY
-	done chan copyEnded // the COPY's end
+	copy              *copyStream // the running COPY, or nil
 
 	// transformed: the staged geometries were transformed to EPSG:2180
 	// after validation (their validity in EPSG:2180 is not yet known).
 	transformed bool
+}
+
+// stageColumns are the columns every loader stages.
+var stageColumns = []string{"line", "fid", "key", "wkb", "attrs"}
+
+func newStage(ctx context.Context, b *batch) (*stage, error) {
+	if _, err := b.tx.Exec(ctx, stageSQL["create"]); err != nil {
+		return nil, fmt.Errorf("create staging table: %w", err)
+	}
+	return &stage{b: b}, nil
+}
+
+// add queues one row: line, fid, key, wkb, attrs (jsonb-able or nil). The
+// first row starts the COPY.
+func (s *stage) add(ctx context.Context, row []any) error {
+	if s.copy == nil {
+		s.copy = s.b.startCopy(ctx, "stage", stageColumns)
+	}
+	if err := s.copy.send(ctx, row); err != nil {
+		return fmt.Errorf("stage records: %w", err)
+	}
+	return nil
+}
+
+// flush ends the running COPY, if any: the database has every row, and the
+// transaction is free for other statements.
+func (s *stage) flush(ctx context.Context) error {
+	if s.copy == nil {
+		return nil
+	}
+	c := s.copy
+	s.copy = nil
+	if err := c.end(); err != nil {
+		return fmt.Errorf("stage records: %w", err)
+	}
+	return nil
+}
+
+// copyStream is one COPY … FROM STDIN fed row by row while the file is
+// still being read: decoding (Go) and storing (the database backend)
+// overlap on two cores. Nothing else may use the batch's transaction while
+// it runs, so rejections are kept in memory and written when the batch
+// closes (batch.reject), and loaders that query the database mid-file end
+// the stream first.
+type copyStream struct {
+	rows chan []any     // to the COPY; closed by end
+	stop chan struct{}  // closed by abort
+	done chan copyEnded // the COPY's end
+	over *copyEnded     // the COPY's end, once received
 }
 
 type copyEnded struct {
@@ -36,81 +79,68 @@ type copyEnded struct {
 	err error
 }
 
-// stageColumns are the columns every loader stages.
-var stageColumns = []string{"line", "fid", "key", "wkb", "attrs"}
+// copyQueue bounds the records decoded ahead of the COPY.
+const copyQueue = 1024
 
-// stageQueue bounds the records decoded ahead of the COPY.
-const stageQueue = 1024
+// errCopyAborted ends a COPY whose batch failed while it ran.
+var errCopyAborted = errors.New("batch aborted while copying records")
 
-// errStageAborted ends a COPY whose batch failed while it ran.
-var errStageAborted = errors.New("batch aborted while staging records")
-
-func newStage(ctx context.Context, b *batch) (*stage, error) {
-	if _, err := b.tx.Exec(ctx, stageSQL["create"]); err != nil {
-		return nil, fmt.Errorf("create staging table: %w", err)
-	}
-	s := &stage{b: b}
-	b.stages = append(b.stages, s)
-	return s, nil
+// startCopy starts a COPY into table in its own goroutine; the batch ends
+// or aborts it with the transaction.
+func (b *batch) startCopy(ctx context.Context, table string, columns []string) *copyStream {
+	c := &copyStream{rows: make(chan []any, copyQueue), stop: make(chan struct{}), done: make(chan copyEnded, 1)}
+	src := &queueSource{rows: c.rows, stop: c.stop}
+	go func(tx pgx.Tx) {
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+		c.done <- copyEnded{n, err}
+	}(b.tx)
+	b.copies = append(b.copies, c)
+	return c
 }
 
-// add queues one row: line, fid, key, wkb, attrs (jsonb-able or nil). The
-// first row starts the COPY.
-func (s *stage) add(ctx context.Context, row []any) error {
-	if s.rows == nil {
-		s.start(ctx)
+// send queues one row.
+func (c *copyStream) send(ctx context.Context, row []any) error {
+	if c.over != nil {
+		return c.ended()
 	}
 	select {
-	case s.rows <- row:
+	case c.rows <- row:
 		return nil
-	case end := <-s.done:
+	case end := <-c.done:
 		// The COPY ended early: the database refused a row.
-		s.rows, s.done = nil, nil
-		if end.err == nil {
-			end.err = errors.New("the COPY ended early")
-		}
-		return fmt.Errorf("stage records: %w", end.err)
+		c.over = &end
+		return c.ended()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// start runs the COPY in its own goroutine, fed by add.
-func (s *stage) start(ctx context.Context) {
-	s.rows = make(chan []any, stageQueue)
-	s.stop = make(chan struct{})
-	s.done = make(chan copyEnded, 1)
-	src := &queueSource{rows: s.rows, stop: s.stop}
-	go func(tx pgx.Tx, done chan<- copyEnded) {
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"stage"}, stageColumns, src)
-		done <- copyEnded{n, err}
-	}(s.b.tx, s.done)
+func (c *copyStream) ended() error {
+	if c.over.err != nil {
+		return c.over.err
+	}
+	return errors.New("the COPY ended early")
 }
 
-// flush ends the running COPY, if any, and waits until the database has
-// every row; the transaction is free again afterwards.
-func (s *stage) flush(ctx context.Context) error {
-	if s.rows == nil {
-		return nil
+// end closes the stream and waits until the database has every row.
+func (c *copyStream) end() error {
+	if c.over == nil {
+		close(c.rows)
+		end := <-c.done
+		c.over = &end
+		return end.err
 	}
-	close(s.rows)
-	end := <-s.done
-	s.rows, s.done = nil, nil
-	if end.err != nil {
-		return fmt.Errorf("stage records: %w", end.err)
-	}
-	return nil
+	return c.over.err
 }
 
-// abort ends a running COPY without its rows (the batch failed): the
-// database is told the COPY failed, and the transaction can roll back.
-func (s *stage) abort() {
-	if s.rows == nil {
-		return
+// abort ends the COPY without its rows (the batch failed): the database is
+// told the COPY failed, and the transaction can roll back.
+func (c *copyStream) abort() {
+	if c.over == nil {
+		close(c.stop)
+		end := <-c.done
+		c.over = &end
 	}
-	close(s.stop)
-	<-s.done
-	s.rows, s.done = nil, nil
 }
 
 // queueSource feeds a COPY from a channel of rows.
@@ -127,7 +157,7 @@ func (q *queueSource) Next() bool {
 		q.cur = r
 		return ok
 	case <-q.stop:
-		q.err = errStageAborted
+		q.err = errCopyAborted
 		return false
 	}
 }
@@ -212,63 +242,95 @@ func (s *stage) finish(ctx context.Context, srid, dim int) error {
 const bulkRows = 20000
 
 // bulk runs merge; when the table is empty and the batch large (a city's
-// first load of its parcels), it drops the table's non-unique indexes
-// first and builds them again afterwards in the same transaction —
-// building a GIST index once is about ten times faster than growing it a
-// row at a time. When the staged geometries were validated as they are
-// stored (no transformation since), the table's geometry validity checks
-// are added back NOT VALID instead of being evaluated again for every row:
-// the stage checked the same predicate, and the checks stay enforced for
-// every later write. Readers of the (empty) table wait for the commit.
-// merge learns whether the table was empty (a plain INSERT will do).
+// first load of its parcels from another CRS), the table is unindexed for
+// the insert (batch.unindex) — the stage has validated the rows. merge
+// learns whether the table was empty (a plain INSERT will do).
 func (s *stage) bulk(ctx context.Context, table string, merge func(empty bool) error) error {
-	tx := s.b.tx
 	var n int
 	var empty bool
-	if err := tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM stage WHERE ok), NOT EXISTS (SELECT 1 FROM "+pgx.Identifier{table}.Sanitize()+")").Scan(&n, &empty); err != nil {
+	if err := s.b.tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM stage WHERE ok), NOT EXISTS (SELECT 1 FROM "+pgx.Identifier{table}.Sanitize()+")").Scan(&n, &empty); err != nil {
 		return err
 	}
 	if !empty || n < bulkRows {
 		return merge(empty)
 	}
-	indexes, err := catalogPairs(ctx, tx, stageSQL["secondary_indexes"], table)
+	restore, err := s.b.unindex(ctx, table, unindexOptions{checks: !s.transformed})
 	if err != nil {
 		return err
 	}
-	var checks [][2]string
-	if !s.transformed {
-		if checks, err = catalogPairs(ctx, tx, stageSQL["validity_checks"], table); err != nil {
-			return err
+	if err := merge(true); err != nil {
+		return err
+	}
+	return restore(ctx)
+}
+
+// unindexOptions say what batch.unindex takes off besides the non-unique
+// indexes.
+type unindexOptions struct {
+	checks bool // geometry validity checks (lad_valid_geom)
+	unique bool // unique constraints (the caller removes duplicates first)
+}
+
+// unindex prepares an empty table for a bulk load in the batch's
+// transaction: it drops the non-unique indexes (and, as asked, the
+// geometry validity checks and unique constraints), and returns the step
+// that puts them back — indexes built once, which is about ten times
+// faster than growing a GIST index a row at a time; checks added back NOT
+// VALID (the loader validated the rows with the same predicate, and the
+// checks hold every later write); unique constraints rebuilt, which
+// verifies them. Readers of the (empty) table wait for the commit.
+func (b *batch) unindex(ctx context.Context, table string, o unindexOptions) (func(context.Context) error, error) {
+	tx := b.tx
+	indexes, err := catalogPairs(ctx, tx, stageSQL["secondary_indexes"], table)
+	if err != nil {
+		return nil, err
+	}
+	var constraints [][2]string
+	if o.checks {
+		checks, err := catalogPairs(ctx, tx, stageSQL["validity_checks"], table)
+		if err != nil {
+			return nil, err
 		}
+		constraints = append(constraints, checks...)
+	}
+	if o.unique {
+		uniques, err := catalogPairs(ctx, tx, stageSQL["unique_constraints"], table)
+		if err != nil {
+			return nil, err
+		}
+		constraints = append(constraints, uniques...)
 	}
 	// Names and definitions below come from the catalogue (pg_index,
 	// pg_constraint), never from input.
 	tbl := pgx.Identifier{table}.Sanitize()
 	for _, ix := range indexes {
 		if _, err := tx.Exec(ctx, "DROP INDEX "+ix[0]); err != nil {
-			return fmt.Errorf("bulk load: drop index %s: %w", ix[0], err)
+			return nil, fmt.Errorf("bulk load: drop index %s: %w", ix[0], err)
 		}
 	}
-	for _, c := range checks {
+	for _, c := range constraints {
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+tbl+" DROP CONSTRAINT "+c[0]); err != nil {
-			return fmt.Errorf("bulk load: drop check %s: %w", c[0], err)
+			return nil, fmt.Errorf("bulk load: drop constraint %s: %w", c[0], err)
 		}
 	}
-	if err := merge(true); err != nil {
-		return err
-	}
-	for _, c := range checks {
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+tbl+" ADD CONSTRAINT "+c[0]+" "+c[1]+" NOT VALID"); err != nil {
-			return fmt.Errorf("bulk load: add check %s: %w", c[0], err)
+	return func(ctx context.Context) error {
+		for _, c := range constraints {
+			def := c[1]
+			if strings.HasPrefix(def, "CHECK") {
+				def += " NOT VALID"
+			}
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+tbl+" ADD CONSTRAINT "+c[0]+" "+def); err != nil {
+				return fmt.Errorf("bulk load: add constraint %s: %w", c[0], err)
+			}
 		}
-	}
-	for _, ix := range indexes {
-		if _, err := tx.Exec(ctx, ix[1]); err != nil {
-			return fmt.Errorf("bulk load: build index %s: %w", ix[0], err)
+		for _, ix := range indexes {
+			if _, err := tx.Exec(ctx, ix[1]); err != nil {
+				return fmt.Errorf("bulk load: build index %s: %w", ix[0], err)
+			}
 		}
-	}
-	s.b.log.Debug("bulk load: indexes built after the insert", "table", table, "rows", n, "indexes", len(indexes), "checks", len(checks))
-	return nil
+		b.log.Debug("bulk load: indexes and constraints back", "table", table, "indexes", len(indexes), "constraints", len(constraints))
+		return nil
+	}, nil
 }
 
 // catalogPairs reads two text columns (name, definition) of a catalogue

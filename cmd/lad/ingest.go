@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -62,6 +63,11 @@ same data directory.`,
 func runIngest(c *cli.Context, kind ingest.Kind) error {
 	if c.NArg() == 0 {
 		return fmt.Errorf("ingest %s: give one or more files", kind)
+	}
+	// Decoding a big file allocates many short-lived objects: a less eager
+	// collector costs ~15 MB of heap and saves ~18 % of the CPU (bench/ingest).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 	mapping := map[string]string{}
 	for _, m := range c.StringSlice("map") {

@@ -78,3 +78,11 @@ SELECT quote_ident(conname), pg_get_constraintdef(oid)
 FROM pg_constraint
 WHERE conrelid = $1::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%lad_valid_geom(%'
 ORDER BY 1
+
+-- name: unique_constraints
+-- The unique constraints of a table (not the primary key) with their
+-- definitions. $1: table name.
+SELECT quote_ident(conname), pg_get_constraintdef(oid)
+FROM pg_constraint
+WHERE conrelid = $1::regclass AND contype = 'u'
+ORDER BY 1
