@@ -65,7 +65,9 @@ export async function highlight(ctx, id, property, value) {
   for (const f of r.features) if (f.geometry) walk(f.geometry.coordinates);
   if (bb[0] <= bb[2]) {
     const l = state.catalogue.find((x) => x.id === id);
-    state.map.fitBounds([[bb[0], bb[1]], [bb[2], bb[3]]], { padding: 40, maxZoom: 16, minZoom: l ? l.min_zoom : 0, duration: 0 });
+    state.map.fitBounds([[bb[0], bb[1]], [bb[2], bb[3]]], { padding: 40, maxZoom: 16, duration: 0 });
+    // Closer if the layer is not drawn at the zoom that shows them all.
+    if (l && state.map.getZoom() < l.min_zoom) state.map.setZoom(l.min_zoom);
   }
   return r.features.length;
 }

@@ -113,6 +113,7 @@ let year;
     const e = c.getDatasetMeta(d).data[best];
     return { label: c.data.labels[best], x: e.x, y: (e.y + e.base) / 2 };
   });
+  await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   await page.mouse.click(box.x + bar.x, box.y + bar.y);
   await page.waitForFunction(() => document.querySelector("#chart-status").textContent.length > 0, null, { timeout: 20000 });
