@@ -22,7 +22,10 @@ export function cqlFilter(l) {
   if (p && ta) {
     if (ta.type === "timestamp") {
       if (p.from) parts.push(`${ta.name} >= TIMESTAMP('${p.from}T00:00:00Z')`);
-      if (p.to) parts.push(`${ta.name} < TIMESTAMP('${Number(p.to.slice(0, 4)) + 1}-01-01T00:00:00Z')`);
+      if (p.to) {
+        const next = new Date(Date.parse(`${p.to}T00:00:00Z`) + 864e5).toISOString().slice(0, 10);
+        parts.push(`${ta.name} < TIMESTAMP('${next}T00:00:00Z')`);
+      }
     } else {
       if (p.from) parts.push(`${ta.name} >= DATE('${p.from}')`);
       if (p.to) parts.push(`${ta.name} <= DATE('${p.to}')`);

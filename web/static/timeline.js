@@ -1,24 +1,36 @@
-// Time slider of dated layers (planners' map): a year chosen on a range
-// input becomes the layer's typed tile parameters (permits from/to, plans
-// adopted from/to, change_events date_from/date_to, development_pressure
-// from_year/to_year…), declared by each layer in the catalogue, so the
-// server draws only that period. "Up to" shows everything until the end of
-// the year (how plan coverage grew). The choice lives in the deep link
-// (?time=permits:2021,plans:..2019).
+// Time slider of dated layers (planners' map): a year or a month chosen on
+// a range input becomes the layer's typed tile parameters (permits
+// from/to, plans adopted from/to, inspections from/to, change_events
+// date_from/date_to, development_pressure from_year/to_year…), declared by
+// each layer in the catalogue, so the server draws only that period.
+// "Cumulative" shows everything up to the end of the period (how plan
+// coverage grew). The choice lives in the deep link
+// (?time=permits:2021,plans:..2019,inspections:2024-03).
 
 const T = {
   pl: {
-    period: "Okres", all: "wszystkie lata", upTo: "do końca roku {y}", year: "rok {y}", cumulative: "narastająco",
-    play: "Odtwórz kolejne lata", pause: "Zatrzymaj", of: "okres warstwy",
+    period: "Okres", all: "wszystkie lata", upTo: "do końca: {p}", cumulative: "narastająco", step: "Krok",
+    years: "rok", months: "miesiąc", play: "Odtwórz kolejne okresy", pause: "Zatrzymaj",
   },
   en: {
-    period: "Period", all: "all years", upTo: "up to the end of {y}", year: "year {y}", cumulative: "cumulative",
-    play: "Play year by year", pause: "Pause", of: "period of layer",
+    period: "Period", all: "all years", upTo: "up to the end of {p}", cumulative: "cumulative", step: "Step",
+    years: "year", months: "month", play: "Play period by period", pause: "Pause",
   },
 };
 
-// One entry per dated layer: id → { layer, kind, from, to, lo, hi, year, cumulative, base, apply }.
+// One entry per dated layer: id → { layer, kind, from, to, lo, hi, step,
+// at, cumulative, base }. at is the period shown: null (every year) or
+// { y, m } (m null for a whole year).
 const timed = new Map();
+
+const pad = (n) => String(n).padStart(2, "0");
+const lastDay = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+
+// bounds of a period as dates: the first and the last day.
+function bounds(at) {
+  if (at.m === null) return [`${at.y}-01-01`, `${at.y}-12-31`];
+  return [`${at.y}-${pad(at.m)}-01`, `${at.y}-${pad(at.m)}-${pad(lastDay(at.y, at.m))}`];
+}
 
 // datedParams says how a layer takes a period: a pair of date parameters
 // or a pair of year parameters; null when it takes none.
@@ -38,22 +50,27 @@ export function datedParams(l) {
 // may be null), or null when it shows every year.
 export function periodOf(id) {
   const s = timed.get(id);
-  if (!s || s.year === null) return null;
-  return { from: s.cumulative ? null : `${s.year}-01-01`, to: `${s.year}-12-31` };
+  if (!s || s.at === null) return null;
+  const [from, to] = bounds(s.at);
+  return { from: s.cumulative ? null : from, to };
 }
 
 function urlTimes() {
   const out = new Map();
   for (const part of (new URLSearchParams(location.search).get("time") || "").split(",")) {
-    const m = /^([a-z_0-9]+):(\.\.)?(\d{4})$/.exec(part);
-    if (m) out.set(m[1], { year: Number(m[3]), cumulative: Boolean(m[2]) });
+    const m = /^([a-z_0-9]+):(\.\.)?(\d{4})(?:-(\d{2}))?$/.exec(part);
+    if (m && (!m[4] || (Number(m[4]) >= 1 && Number(m[4]) <= 12))) {
+      out.set(m[1], { at: { y: Number(m[3]), m: m[4] ? Number(m[4]) : null }, cumulative: Boolean(m[2]) });
+    }
   }
   return out;
 }
 
 function saveTimes() {
   const parts = [];
-  for (const [id, s] of timed) if (s.year !== null) parts.push(`${id}:${s.cumulative ? ".." : ""}${s.year}`);
+  for (const [id, s] of timed) {
+    if (s.at !== null) parts.push(`${id}:${s.cumulative ? ".." : ""}${s.at.y}${s.at.m ? "-" + pad(s.at.m) : ""}`);
+  }
   const q = new URLSearchParams(location.search);
   if (parts.length) q.set("time", parts.join(","));
   else q.delete("time");
@@ -84,28 +101,48 @@ export function timeControl(l, ctx) {
   if (!how) return null;
   const { state, el, title } = ctx;
   const tr = T[state.lang] || T.pl;
-  const fmt = (s, y) => s.replace("{y}", y);
   const src = state.map.getSource(l.id);
   if (!src) return null;
   const now = new Date().getFullYear();
-  const s = { layer: l, ...how, lo: now - 10, hi: now, year: null, cumulative: false, base: (src.tiles || [""])[0].split("?")[0] };
+  const s = { layer: l, ...how, lo: now - 10, hi: now, step: "year", at: null, cumulative: false, base: (src.tiles || [""])[0].split("?")[0] };
   timed.set(l.id, s);
   const id = `time-${l.id}`;
-  const input = el("input", { type: "range", id, min: s.lo - 1, max: s.hi, step: 1, value: s.lo - 1 });
+  // The slider's positions: 0 every year, then the periods in order.
+  const input = el("input", { type: "range", id, min: 0, max: 1, step: 1, value: 0 });
   const out = el("output", { for: id, id: `${id}-value` });
   const cum = el("input", { type: "checkbox", id: `${id}-cum` });
+  const step = el("select", { id: `${id}-step` }, el("option", { value: "year" }, tr.years), el("option", { value: "month" }, tr.months));
   const play = el("button", { type: "button", class: "secondary play", "aria-pressed": "false" }, "▶");
   let timer = null;
-  const text = () => (s.year === null ? tr.all : fmt(s.cumulative ? tr.upTo : tr.year, s.year));
+  const count = () => (s.hi - s.lo + 1) * (s.step === "month" ? 12 : 1);
+  const position = () => {
+    if (s.at === null) return 0;
+    return s.step === "month" ? (s.at.y - s.lo) * 12 + (s.at.m || 1) : s.at.y - s.lo + 1;
+  };
+  const periodAt = (k) => {
+    if (k <= 0) return null;
+    if (s.step === "year") return { y: s.lo + k - 1, m: null };
+    return { y: s.lo + Math.floor((k - 1) / 12), m: ((k - 1) % 12) + 1 };
+  };
+  const name = (at) => (at.m === null ? String(at.y)
+    : new Date(Date.UTC(at.y, at.m - 1, 1)).toLocaleDateString(state.lang, { month: "long", year: "numeric", timeZone: "UTC" }));
+  const text = () => (s.at === null ? tr.all : s.cumulative ? tr.upTo.replace("{p}", name(s.at)) : name(s.at));
+  const layout = () => {
+    input.max = String(count());
+    input.value = String(position());
+    input.dataset.lo = String(s.lo);
+    input.dataset.hi = String(s.hi);
+  };
   const apply = (save = true) => {
     const q = new URLSearchParams();
-    if (s.year !== null) {
+    if (s.at !== null) {
       if (s.kind === "year") {
-        q.set(s.from, String(s.cumulative ? s.lo : s.year));
-        q.set(s.to, String(s.year));
+        q.set(s.from, String(s.cumulative ? s.lo : s.at.y));
+        q.set(s.to, String(s.at.y));
       } else {
-        if (!s.cumulative) q.set(s.from, `${s.year}-01-01`);
-        q.set(s.to, `${s.year}-12-31`);
+        const [from, to] = bounds(s.at);
+        if (!s.cumulative) q.set(s.from, from);
+        q.set(s.to, to);
       }
     }
     const qs = q.toString();
@@ -113,16 +150,19 @@ export function timeControl(l, ctx) {
     out.textContent = text();
     input.setAttribute("aria-valuetext", text());
     if (save) saveTimes();
-    document.dispatchEvent(new CustomEvent("lad:period", { detail: { layer: l.id } }));
   };
-  s.apply = apply;
   const fromInput = () => {
-    const v = Number(input.value);
-    s.year = v < s.lo ? null : v;
+    s.at = periodAt(Number(input.value));
     apply();
   };
   input.addEventListener("input", fromInput);
   cum.addEventListener("change", () => { s.cumulative = cum.checked; apply(); });
+  step.addEventListener("change", () => {
+    s.step = step.value;
+    if (s.at !== null) s.at = { y: s.at.y, m: s.step === "month" ? 1 : null };
+    layout();
+    apply();
+  });
   const stop = () => {
     clearInterval(timer);
     timer = null;
@@ -130,36 +170,42 @@ export function timeControl(l, ctx) {
     play.setAttribute("aria-label", `${tr.play}: ${title(l.title)}`);
     play.textContent = "▶";
   };
+  const next = () => {
+    const k = Number(input.value);
+    if (k >= count()) { stop(); return; }
+    input.value = String(k + 1);
+    fromInput();
+  };
   play.addEventListener("click", () => {
     if (timer) { stop(); return; }
     play.setAttribute("aria-pressed", "true");
     play.setAttribute("aria-label", `${tr.pause}: ${title(l.title)}`);
     play.textContent = "⏸";
-    if (s.year === null || s.year >= s.hi) input.value = String(s.lo);
-    else input.value = String(s.year + 1);
-    fromInput();
-    timer = setInterval(() => {
-      if (s.year >= s.hi) { stop(); return; }
-      input.value = String(s.year + 1);
-      fromInput();
-    }, 1500);
+    if (Number(input.value) >= count()) input.value = "0";
+    next();
+    timer = setInterval(next, 1500);
   });
   stop();
   const box = el("div", { class: "timeline", role: "group", "aria-label": `${tr.period}: ${title(l.title)}` },
     el("label", { for: id }, tr.period, el("span", { class: "skip" }, `: ${title(l.title)}`)),
     el("div", { class: "timeline-row" }, input, play),
     el("div", { class: "timeline-row" }, out,
-      el("label", { for: `${id}-cum`, class: "choice" }, cum, tr.cumulative)));
+      el("label", { for: `${id}-cum`, class: "choice" }, cum, tr.cumulative),
+      s.kind === "date" ? el("label", { for: `${id}-step`, class: "choice" }, tr.step, step) : null));
   // The years the layer's data span, then the period of the deep link.
   const wanted = urlTimes().get(l.id);
-  if (wanted) { s.year = wanted.year; s.cumulative = wanted.cumulative; cum.checked = s.cumulative; }
+  if (wanted) {
+    s.at = s.kind === "year" ? { y: wanted.at.y, m: null } : wanted.at;
+    s.cumulative = wanted.cumulative;
+    s.step = s.at.m ? "month" : "year";
+    cum.checked = s.cumulative;
+    step.value = s.step;
+  }
   const range = s.kind === "year" ? Promise.resolve(null) : yearRange(l);
   range.then((r) => {
     if (r) [s.lo, s.hi] = r;
-    if (s.year !== null) { s.lo = Math.min(s.lo, s.year); s.hi = Math.max(s.hi, s.year); }
-    input.min = String(s.lo - 1);
-    input.max = String(s.hi);
-    input.value = String(s.year === null ? s.lo - 1 : s.year);
+    if (s.at !== null) { s.lo = Math.min(s.lo, s.at.y); s.hi = Math.max(s.hi, s.at.y); }
+    layout();
     apply(false);
     box.dataset.ready = "true";
   });

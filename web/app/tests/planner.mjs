@@ -45,7 +45,7 @@ async function axe(page, name) {
 // The features of a catalogue layer the map draws now (not the DOM).
 const features = (page, layer) => page.evaluate((id) => window.ladMap.queryRenderedFeatures()
   .filter((f) => f.layer.metadata && f.layer.metadata["lad:layer"] === id)
-  .map((f) => ({ year: f.properties.year, coords: f.geometry.type === "Point" ? f.geometry.coordinates : null })), layer);
+  .map((f) => ({ year: f.properties.year, on: f.properties.decided_on, coords: f.geometry.type === "Point" ? f.geometry.coordinates : null })), layer);
 
 const page = await context.newPage();
 const errors = [];
@@ -70,10 +70,10 @@ let year;
   for (const f of all) counts[f.year] = (counts[f.year] || 0) + 1;
   year = Number(Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0]);
   const slider = page.locator("#time-permits");
-  const min = Number(await slider.getAttribute("min"));
+  const lo = Number(await slider.getAttribute("data-lo"));
   await slider.focus();
   await page.keyboard.press("Home");
-  for (let y = min; y < year; y++) await page.keyboard.press("ArrowRight");
+  for (let y = lo; y <= year; y++) await page.keyboard.press("ArrowRight");
   await page.waitForFunction(() => document.querySelector("#time-permits").closest(".timeline").dataset.ready === "true");
   await idle(page);
   const shown = await features(page, "permits");
@@ -82,14 +82,26 @@ let year;
     { year, all: all.length, shown: shown.length, years });
   const text = await slider.getAttribute("aria-valuetext");
   const output = await page.locator("#time-permits-value").textContent();
-  report("time slider says its value", text === `rok ${year}` && output === text, { text, output });
-  report("deep link keeps the period", page.url().includes(`time=permits%3A${year}`) || page.url().includes(`time=permits:${year}`), page.url());
+  report("time slider says its value", text === String(year) && output === text, { text, output });
+  report("deep link keeps the period", decodeURIComponent(page.url()).includes(`time=permits:${year}`), page.url());
   await page.screenshot({ path: `${out}/planner-timeline.png` });
+  // Month steps: the year's June, then back to the year.
+  await page.locator("#time-permits-step").selectOption("month");
+  await slider.focus();
+  for (let m = 1; m < 6; m++) await page.keyboard.press("ArrowRight");
+  await idle(page);
+  const june = await features(page, "permits");
+  const months = [...new Set(june.map((f) => f.on.slice(0, 7)))];
+  report("time slider steps by month", june.length < shown.length && months.every((m) => m === `${year}-06`) &&
+    decodeURIComponent(page.url()).includes(`time=permits:${year}-06`) && (await slider.getAttribute("aria-valuetext")) === `czerwiec ${year}`,
+  { june: june.length, months, text: await slider.getAttribute("aria-valuetext") });
+  await page.locator("#time-permits-step").selectOption("year");
+  await idle(page);
 }
 
 // 2. An analysis with a parameter: its chart, and a bar leading to the map.
 {
-  const hi = Number(await page.locator("#time-permits").getAttribute("max"));
+  const hi = Number(await page.locator("#time-permits").getAttribute("data-hi"));
   await page.locator("#analysis-name").selectOption("permit-conformity");
   await page.getByLabel("Do roku").fill(String(hi));
   await page.getByLabel("Od roku").fill(String(hi - 9));
