@@ -1,8 +1,9 @@
 // Export of what the map shows: the chosen visible layer's features inside
 // the current view, in the period of its time slider and the category a
 // chart picked, downloaded from the OGC API (/ogc/collections/{id}/download
-// with bbox and a CQL2 filter) as GeoJSON or CSV.
-import { periodOf } from "/static/timeline.js";
+// with bbox, a CQL2 filter and a function layer's arguments) as GeoJSON or
+// CSV.
+import { periodOf, tileParams } from "/static/timeline.js";
 import { highlightOf } from "/static/charts.js";
 
 const T = {
@@ -14,10 +15,15 @@ const T = {
 
 const quote = (v) => `'${String(v).replace(/'/g, "''")}'`;
 
+// A layer computed by a function (change_events, development_pressure)
+// takes the slider's period as the function's arguments, in tiles and
+// downloads alike.
+const isFunctionLayer = (l) => (l.params || []).some((p) => p.arg);
+
 // cqlFilter is the CQL2 text of the layer's current filters ("" when none).
 export function cqlFilter(l) {
   const parts = [];
-  const p = periodOf(l.id);
+  const p = isFunctionLayer(l) ? null : periodOf(l.id);
   const ta = l.time_attribute && (l.attributes || []).find((a) => a.name === l.time_attribute);
   if (p && ta) {
     if (ta.type === "timestamp") {
@@ -44,6 +50,7 @@ export function downloadURL(map, l, format) {
   const b = map.getBounds();
   const r = (x) => x.toFixed(6);
   const q = new URLSearchParams({ f: format, bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(r).join(",") });
+  if (isFunctionLayer(l)) for (const [k, v] of tileParams(l.id)) q.set(k, v);
   const f = cqlFilter(l);
   if (f) { q.set("filter", f); q.set("filter-lang", "cql2-text"); }
   return `/ogc/collections/${l.id}/download?${q}`;

@@ -55,6 +55,13 @@ export function periodOf(id) {
   return { from: s.cumulative ? null : from, to };
 }
 
+// tileParams returns the tile parameters the slider of layer id sets
+// (empty when it shows every year).
+export function tileParams(id) {
+  const s = timed.get(id);
+  return new URLSearchParams(s ? s.params : "");
+}
+
 function urlTimes() {
   const out = new Map();
   for (const part of (new URLSearchParams(location.search).get("time") || "").split(",")) {
@@ -146,6 +153,7 @@ export function timeControl(l, ctx) {
       }
     }
     const qs = q.toString();
+    s.params = qs;
     state.map.getSource(l.id).setTiles([s.base + (qs ? "?" + qs : "")]);
     out.textContent = text();
     input.setAttribute("aria-valuetext", text());
