@@ -32,12 +32,14 @@ type ParamInfo struct {
 // Label column, with one series per Values column; a click on it shows the
 // features of map layer Layer whose attribute Property equals the label.
 type Chart struct {
-	Table    string   `json:"table"`
-	Label    string   `json:"label"`
-	Values   []string `json:"values"`
-	Stacked  bool     `json:"stacked,omitempty"`
-	Layer    string   `json:"layer"`
-	Property string   `json:"property"`
+	Table  string   `json:"table"`
+	Label  string   `json:"label"`
+	Values []string `json:"values"`
+	// Titles name the series of Values, in order.
+	Titles   []Text `json:"titles"`
+	Stacked  bool   `json:"stacked,omitempty"`
+	Layer    string `json:"layer"`
+	Property string `json:"property"`
 	// SkipTotal leaves out the table's last row: the municipality as a
 	// whole, after its districts.
 	SkipTotal bool `json:"skip_total,omitempty"`
@@ -95,26 +97,32 @@ func infos() map[string]Info {
 		"plan-coverage": {Title: Text{"Pokrycie planami", "Plan coverage"},
 			Params: ps("municipality", "date", "district_kind"),
 			Chart: &Chart{Table: "plan-coverage", Label: "name", Values: []string{"mpzp_pct", "pog_pct"},
-				Layer: "districts", Property: "name", SkipTotal: true}},
+				Titles: []Text{{"Plany miejscowe [%]", "Local plans [%]"}, {"Plan ogólny [%]", "General plan [%]"}},
+				Layer:  "districts", Property: "name", SkipTotal: true}},
 		"permit-conformity": {Title: Text{"Zgodność pozwoleń z planami", "Permit conformity"},
 			Params: ps("municipality", "date", "from_year", "to_year", "district_kind"),
 			Chart: &Chart{Table: "permit-conformity-by-year", Label: "year", Values: []string{"conforms", "conflicts", "unknown"},
+				Titles:  []Text{{"zgodne", "conforming"}, {"niezgodne", "in conflict"}, {"nie oceniono", "not judged"}},
 				Stacked: true, Layer: "permit_conformity", Property: "year"}},
 		"development-pressure": {Title: Text{"Presja inwestycyjna", "Development pressure"},
 			Params: ps("municipality", "date", "from_year", "to_year", "cell_m", "district_kind"),
 			Chart: &Chart{Table: "development-pressure-by-year", Label: "year", Values: []string{"in_plan", "outside_plan"},
+				Titles:  []Text{{"w planach", "inside plans"}, {"poza planami", "outside plans"}},
 				Stacked: true, Layer: "permits", Property: "year"}},
 		"plan-realisation": {Title: Text{"Realizacja planów", "Plan realisation"},
 			Params: ps("municipality", "date"),
 			Chart: &Chart{Table: "plan-realisation", Label: "plan", Values: []string{"realisation_pct"},
-				Layer: "plan_realisation", Property: "plan"}},
+				Titles: []Text{{"realizacja [%]", "realisation [%]"}},
+				Layer:  "plan_realisation", Property: "plan"}},
 		"advertising-compliance": {Title: Text{"Zgodność reklam", "Advertising compliance"},
 			Params: ps("municipality", "date", "inspection_days"),
 			Chart: &Chart{Table: "advertising-compliance", Label: "zone", Values: []string{"compliant", "violations", "in_transition"},
+				Titles:  []Text{{"zgodne", "compliant"}, {"naruszenia", "violations"}, {"okres przejściowy", "transition period"}},
 				Stacked: true, Layer: "carriers", Property: "zone_code"}},
 		"changes": {Title: Text{"Co się zmieniło", "What changed"},
 			Params: ps("municipality", "from", "to", "district_kind"),
 			Chart: &Chart{Table: "changes-permits", Label: "district", Values: []string{"permits", "notifications", "zoning_decisions"},
+				Titles:  []Text{{"pozwolenia", "permits"}, {"zgłoszenia", "notifications"}, {"decyzje WZ", "zoning decisions"}},
 				Stacked: true, Layer: "districts", Property: "name", SkipTotal: true}},
 	}
 }

@@ -125,6 +125,9 @@ func TestAnalysisListAndCharts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(ch.Titles) != len(ch.Values) {
+				t.Errorf("%d series titles for %d series", len(ch.Titles), len(ch.Values))
+			}
 			ct := sub(t, tab, ch.Table)
 			for _, col := range append([]string{ch.Label}, ch.Values...) {
 				if !slices.Contains(ct.Columns, col) {

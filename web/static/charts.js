@@ -42,10 +42,11 @@ let highlighted = null;
 export async function highlight(ctx, id, property, value) {
   const { state } = ctx;
   clearHighlight(ctx);
-  ctx.setLayerVisible(id, true);
   const box = document.getElementById(`layer-${id}`);
-  if (box) box.checked = true;
-  ctx.saveLayers();
+  if (box && !box.checked) {
+    box.checked = true;
+    box.dispatchEvent(new Event("change", { bubbles: true })); // the layer tree shows it and keeps the link
+  } else ctx.setLayerVisible(id, true);
   const match = ["==", ["to-string", ["get", property]], String(value)];
   for (const sl of ctx.styleLayersOf(id)) {
     const f = state.map.getFilter(sl.id);
@@ -116,7 +117,7 @@ export async function barChart(ctx, spec, tb) {
     data: {
       labels,
       datasets: spec.values.map((v, k) => ({
-        label: v, data: rows.map((r) => Number(r[tb.columns.indexOf(v)]) || 0), backgroundColor: COLOURS[k % COLOURS.length],
+        label: spec.titles && spec.titles[k] ? spec.titles[k][state.lang] || spec.titles[k].pl : v, data: rows.map((r) => Number(r[tb.columns.indexOf(v)]) || 0), backgroundColor: COLOURS[k % COLOURS.length],
       })),
     },
     options: {

@@ -200,6 +200,9 @@ export function timeControl(l, ctx) {
     el("div", { class: "timeline-row" }, out,
       el("label", { for: `${id}-cum`, class: "choice" }, cum, tr.cumulative),
       s.kind === "date" ? el("label", { for: `${id}-step`, class: "choice" }, tr.step, step) : null));
+  // Shown while the layer is.
+  box.hidden = !ctx.layerVisible(l.id);
+  document.addEventListener("change", (e) => { if (e.target.id === `layer-${l.id}`) box.hidden = !e.target.checked; });
   // The years the layer's data span, then the period of the deep link.
   const wanted = urlTimes().get(l.id);
   if (wanted) {

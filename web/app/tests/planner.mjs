@@ -59,7 +59,7 @@ await page.getByLabel("Login").fill(process.env.LAD_TEST_LOGIN);
 await page.getByLabel("Hasło").fill(process.env.LAD_TEST_PASSWORD);
 await page.locator("form").getByRole("button", { name: "Zaloguj" }).click();
 await page.waitForFunction(() => document.body.dataset.ready === "true" && document.querySelector(".who"), null, { timeout: 30000 });
-await page.waitForSelector("#layers .timeline[data-ready]", { timeout: 30000 });
+await page.waitForFunction(() => { const s = document.querySelector("#time-permits"); return s && s.closest(".timeline").dataset.ready === "true"; }, null, { timeout: 30000 });
 await idle(page);
 
 // 1. The time slider: all years, then one year chosen with the keyboard.
@@ -189,6 +189,20 @@ for (const path of ["/", "/field", "/konsultacje"]) {
     await phone.screenshot({ path: `${out}/planner-phone.png` });
   }
   await phone.close();
+}
+
+// In English the planners' controls speak English; hidden layers show no slider.
+{
+  const en = await context.newPage();
+  await en.addInitScript(() => localStorage.setItem("lad.lang", "en"));
+  await en.goto(base + "/?layers=permits");
+  await en.waitForFunction(() => document.body.dataset.ready === "true" && document.querySelector("#analysis-name"), null, { timeout: 45000 });
+  const label = await en.locator("#time-permits").evaluate((s) => s.closest(".timeline").querySelector("label").textContent);
+  const hidden = await en.locator("#time-plans").evaluate((s) => s.closest(".timeline").hidden);
+  const options = await en.locator("#analysis-name option").allTextContents();
+  report("English planner controls", label.startsWith("Period") && hidden && options.includes("Permit conformity") &&
+    (await en.getByRole("heading", { name: "Export the view" }).count()) === 1, { label, hidden, options });
+  await en.close();
 }
 
 await browser.close();
