@@ -155,8 +155,11 @@ let year;
     return x >= bounds[0][0] - eps && x <= bounds[1][0] + eps && y >= bounds[0][1] - eps && y <= bounds[1][1] + eps;
   });
   const years = [...new Set(fc.features.map((f) => f.properties.year))];
+  const drawn = await page.evaluate(() => new Set(window.ladMap.queryRenderedFeatures()
+    .filter((f) => f.layer.metadata && f.layer.metadata["lad:layer"] === "permits").map((f) => f.id)).size);
   report("export has only features in the view and the period", fc.features.length > 0 && inside && years.length === 1 && years[0] === year,
-    { n: fc.features.length, bounds, years, url: download.url() });
+    { n: fc.features.length, drawn, bounds, years, url: download.url() });
+  report("export has what the map draws", drawn === fc.features.length, { n: fc.features.length, drawn });
   const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "CSV" }).click()]);
   const lines = readFileSync(await csv.path(), "utf8").trim().split("\n");
   report("export as CSV has the same rows", lines[0].includes("decided_on") && lines.length === fc.features.length + 1, { lines: lines.length });
