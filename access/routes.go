@@ -72,6 +72,7 @@ func Routes() []Rule {
 		// Residents.
 		{"GET", "/api/consultations", Public, "", "consultations and their public comments", ""},
 		{"POST", "/api/consultations/:id/comments", Public, "", "a resident's comment (rate limited; author kept private)", ""},
+		{"GET", "/api/consultations/:id/comments", Public, "", "a consultation's comments, anonymised; the answers once it has closed", ""},
 		// Inspectors.
 
 		{"POST", "/api/inspections", AudienceInspect, "", "record an inspection with photos (idempotent by its UUID)", WriteField},
@@ -86,6 +87,12 @@ func Routes() []Rule {
 		{"POST", "/api/ingest", AudiencePlanner, "municipality", "upload a data file into a batch", ""},
 		{"GET", "/api/ingest/batches", AudiencePlanner, "", "batch log", ""},
 		{"GET", "/api/ingest/batches/:id", AudiencePlanner, "", "one batch and its rejected records", ""},
+		// Consultations: the handler refuses a planner of another
+		// municipality than the consultation's (the id names it, not a
+		// parameter).
+		{"GET", "/api/consultations/:id/review", AudiencePlanner, "", "a consultation's comments with their authors, to answer them", ""},
+		{"POST", "/api/consultations/:id/comments/:cid/answer", AudiencePlanner, "", "answer a comment (audited)", ""},
+		{"GET", "/report/consultation/:id", AudiencePlanner, "", "printable consultation report (the council's copy names the authors)", ""},
 		// Administrators.
 		{"GET", "/api/audit", AudienceAdmin, "", "audit log", ""},
 	}

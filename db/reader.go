@@ -60,6 +60,7 @@ func (rp *ReadPool) Query(ctx context.Context, sql string, args ...any) (pgx.Row
 	if rp.cfg.Fallback != nil && ConnLost(err) {
 		rp.retried.Add(1)
 		rp.Recheck()
+		NotePrimaryRead(ctx)
 		return firstRow(rp.cfg.Fallback.Query(ctx, sql, args...))
 	}
 	return rows, err
@@ -82,6 +83,7 @@ func (r *retryRow) Scan(dest ...any) error {
 	if r.rp.cfg.Fallback != nil && ConnLost(err) {
 		r.rp.retried.Add(1)
 		r.rp.Recheck()
+		NotePrimaryRead(r.ctx)
 		return r.rp.cfg.Fallback.QueryRow(r.ctx, r.sql, r.args...).Scan(dest...)
 	}
 	return err

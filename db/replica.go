@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,8 @@ type ReadPoolConfig struct {
 	Primary  string   // the primary's URL: the fallback for reads
 	Replicas []string // streaming replicas, tried in turn
 	// MaxLag is how far behind the primary a replica may be before it is
-	// skipped (0: 5 s).
+	// skipped (0: 5 s): a replica is skipped when it has not yet replayed
+	// WAL the primary had flushed more than MaxLag ago.
 	MaxLag time.Duration
 	// Check is how often replicas are checked (0: 1 s).
 	Check    time.Duration
@@ -48,11 +50,15 @@ type ReadPool struct {
 	stop    context.CancelFunc
 	done    sync.WaitGroup
 	metrics readMetrics
+	// primaryWAL is where the primary's WAL stood at recent checks
+	// (only the check loop touches it).
+	primaryWAL walSamples
 }
 
 type readMetrics struct {
 	usable  prometheus.GaugeFunc
 	retried prometheus.CounterFunc
+	lag     *prometheus.GaugeVec
 }
 
 // NewReadPool opens the read pool and starts checking replicas until Close.
@@ -69,6 +75,8 @@ func NewReadPool(ctx context.Context, cfg ReadPoolConfig, log *slog.Logger) (*Re
 			func() float64 { return float64(len(*rp.healthy.Load())) }),
 		retried: prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lad_db_read_retries_total", Help: "Reads run again on the primary because their replica connection was lost."},
 			func() float64 { return float64(rp.retried.Load()) }),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "lad_db_replica_lag_seconds", Help: "How long ago the primary had flushed WAL the replica has not replayed yet (-1: replica unreachable)."},
+			[]string{"replica"}),
 	}
 	var err error
 	if rp.primary, err = pgx.ParseConfig(cfg.Primary); err != nil {
@@ -93,6 +101,7 @@ func NewReadPool(ctx context.Context, cfg ReadPoolConfig, log *slog.Logger) (*Re
 		pcfg.MaxConns = cfg.MaxConns
 	}
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "lad-read"
+	pcfg.ConnConfig.Tracer = readTracer{}
 	pcfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
 		target := rp.choose()
 		cc.Host, cc.Port, cc.User, cc.Password, cc.Database = target.Host, target.Port, target.User, target.Password, target.Database
@@ -137,7 +146,7 @@ func (rp *ReadPool) Recheck() {
 
 // Collectors are the read routing's Prometheus metrics.
 func (rp *ReadPool) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{rp.metrics.usable, rp.metrics.retried}
+	return []prometheus.Collector{rp.metrics.usable, rp.metrics.retried, rp.metrics.lag}
 }
 
 // Usable lists the replicas reads currently go to (by index in the config).
@@ -162,13 +171,25 @@ func (rp *ReadPool) loop(ctx context.Context) {
 // checkOnce measures every replica and resets the pool if the usable set
 // changed.
 func (rp *ReadPool) checkOnce(ctx context.Context) {
+	// The primary first: a replica that has replayed this position holds
+	// everything committed before the check began.
+	if lsn, err := walPosition(ctx, rp.primary, `SELECT pg_is_in_recovery(), pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint`, false); err != nil {
+		// Measured against the last position seen: while the primary is
+		// away nothing new is written, and the replicas stay usable.
+		rp.log.Debug("primary WAL position unknown", "err", err)
+	} else {
+		rp.primaryWAL.add(time.Now(), lsn, rp.cfg.MaxLag+2*rp.cfg.Check)
+	}
 	var usable []int
 	for i, h := range rp.hosts {
-		lag, err := replicaLag(ctx, h)
+		replayed, err := walPosition(ctx, h, `SELECT pg_is_in_recovery(), coalesce(pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0'), 0)::bigint`, true)
 		if err != nil {
+			rp.metrics.lag.WithLabelValues(strconv.Itoa(i)).Set(-1)
 			rp.log.Debug("replica unusable", "replica", i, "err", err)
 			continue
 		}
+		lag := rp.primaryWAL.lag(replayed, time.Now())
+		rp.metrics.lag.WithLabelValues(strconv.Itoa(i)).Set(lag.Seconds())
 		if lag > rp.cfg.MaxLag {
 			rp.log.Warn("replica lags, reads go elsewhere", "replica", i, "lag", lag)
 			continue
@@ -185,9 +206,10 @@ func (rp *ReadPool) checkOnce(ctx context.Context) {
 	}
 }
 
-// replicaLag connects to a replica and measures how far its replay is
-// behind: zero when it has replayed everything it received.
-func replicaLag(ctx context.Context, cc *pgx.ConnConfig) (time.Duration, error) {
+// walPosition connects to a server and reads a WAL position (in bytes) with
+// query, which returns pg_is_in_recovery() and the position; replica says
+// which recovery state is expected.
+func walPosition(ctx context.Context, cc *pgx.ConnConfig, query string, replica bool) (uint64, error) {
 	cctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, cc.Copy())
@@ -196,17 +218,62 @@ func replicaLag(ctx context.Context, cc *pgx.ConnConfig) (time.Duration, error) 
 	}
 	defer conn.Close(context.Background())
 	var inRecovery bool
-	var lagSeconds float64
-	err = conn.QueryRow(cctx, `SELECT pg_is_in_recovery(),
-		CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-		     ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END`).Scan(&inRecovery, &lagSeconds)
-	if err != nil {
+	var lsn int64
+	if err := conn.QueryRow(cctx, query).Scan(&inRecovery, &lsn); err != nil {
 		return 0, err
 	}
-	if !inRecovery {
-		return 0, fmt.Errorf("not a replica (not in recovery)")
+	if inRecovery != replica {
+		if replica {
+			return 0, fmt.Errorf("not a replica (not in recovery)")
+		}
+		return 0, fmt.Errorf("the primary is in recovery")
 	}
-	return time.Duration(lagSeconds * float64(time.Second)), nil
+	return uint64(lsn), nil
+}
+
+// walSample is where the primary's WAL stood at a moment.
+type walSample struct {
+	at  time.Time
+	lsn uint64
+}
+
+// walSamples are the primary's WAL positions seen at checks, oldest first,
+// each kept from the first check that saw it. A replica's lag is how long
+// ago the primary had flushed WAL the replica has not replayed: measured
+// on ład's own clock, so it grows while a replica's replay is paused or
+// its WAL receiver is cut off, is zero for a replica that has replayed
+// everything an idle primary wrote, and needs neither the primary's
+// commit timestamps nor synchronised clocks.
+type walSamples []walSample
+
+// add records the primary's position lsn seen at now, and forgets samples
+// older than keep, except the newest of them: a replica behind that one
+// lags by more than keep. A position behind the last one means another
+// primary (restored, replaced): what was seen of the old one is forgotten.
+func (s *walSamples) add(now time.Time, lsn uint64, keep time.Duration) {
+	if n := len(*s); n > 0 && lsn < (*s)[n-1].lsn {
+		*s = (*s)[:0]
+	}
+	if n := len(*s); n == 0 || lsn > (*s)[n-1].lsn {
+		*s = append(*s, walSample{at: now, lsn: lsn})
+	}
+	cut := 0
+	for cut+1 < len(*s) && now.Sub((*s)[cut+1].at) > keep {
+		cut++
+	}
+	*s = append((*s)[:0], (*s)[cut:]...)
+}
+
+// lag is how long before now the primary first stood beyond replayed
+// (zero when the replica has replayed every position seen). It is exact to
+// one check interval: the WAL may have been written up to one check earlier.
+func (s walSamples) lag(replayed uint64, now time.Time) time.Duration {
+	for _, x := range s {
+		if x.lsn > replayed {
+			return now.Sub(x.at)
+		}
+	}
+	return 0
 }
 
 func sameInts(a, b []int) bool {

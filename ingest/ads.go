@@ -229,7 +229,7 @@ func loadCarrierFeatures(ctx context.Context, b *batch, gr *GeoJSONReader) error
 		}
 		w, err := encodeWKB(f.Geometry)
 		if err != nil {
-			return err
+			return b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: err.Error()})
 		}
 		if err := st.add(ctx, []any{f.Index, f.ID, inv, w, attrs}); err != nil {
 			return err

@@ -166,7 +166,7 @@ func loadPlanAPP(ctx context.Context, b *batch, r io.Reader) error {
 			srid = s
 			w, err := encodeWKB(mp)
 			if err != nil {
-				return err
+				return bad(line, gid, "zasiegPrzestrzenny", "boundary: "+err.Error())
 			}
 			return st.add(ctx, []any{line, gid, "boundary-" + local, w, map[string]any{"kind": "boundary", "act": local}})
 		case appZoneKinds[typ] != "":
@@ -191,7 +191,7 @@ func loadPlanAPP(ctx context.Context, b *batch, r io.Reader) error {
 			srid = s
 			w, err := encodeWKB(mp)
 			if err != nil {
-				return err
+				return bad(line, gid, "geometria", err.Error())
 			}
 			if local == "" {
 				return bad(line, gid, "idIIP", "the area has no lokalnyId")

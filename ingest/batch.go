@@ -43,11 +43,36 @@ type batch struct {
 	// fatal, when set by a loader, rolls the whole batch back (the
 	// rejections are still recorded).
 	fatal error
+	// stages are the batch's staging tables (at most one COPY runs).
+	stages []*stage
+}
+
+// abortStages ends any COPY still running when the batch fails.
+func (b *batch) abortStages() {
+	for _, s := range b.stages {
+		s.abort()
+	}
+}
+
+// endStages waits for any COPY still running before the batch closes.
+func (b *batch) endStages(ctx context.Context) error {
+	for _, s := range b.stages {
+		if err := s.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (b *batch) open(ctx context.Context) error {
 	if err := audit.WithActor(ctx, b.tx, auditActor(ctx, b.opts)); err != nil {
 		return err
+	}
+	// Set-based validation hashes and sorts whole files (keys, lines):
+	// more memory for this transaction keeps a million-record batch off
+	// temporary files.
+	if _, err := b.tx.Exec(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
+		return fmt.Errorf("configure batch: %w", err)
 	}
 	err := b.tx.QueryRow(ctx, `INSERT INTO ingest_batch (kind, format, source_name, sha256, terc, created_by, options)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -60,6 +85,12 @@ func (b *batch) open(ctx context.Context) error {
 }
 
 func (b *batch) close(ctx context.Context, status string, d time.Duration) error {
+	if err := b.endStages(ctx); err != nil {
+		return err
+	}
+	if err := b.writeRejections(ctx); err != nil {
+		return err
+	}
 	_, err := b.tx.Exec(ctx, `UPDATE ingest_batch SET status = $2, finished_at = now(), duration_ms = $3,
 		records_read = $4, records_inserted = $5, records_updated = $6, records_unchanged = $7,
 		records_rejected = $8, message = $9 WHERE id = $1`,
@@ -71,7 +102,9 @@ func (b *batch) close(ctx context.Context, status string, d time.Duration) error
 	return nil
 }
 
-// reject records a record that is not loaded.
+// reject records a record that is not loaded. The reasons are kept with
+// the report and written to ingest_rejection when the batch closes (one
+// COPY), so that rejecting never interrupts a running staging COPY.
 func (b *batch) reject(ctx context.Context, r Rejection) error {
 	if r.Source == "" {
 		r.Source = b.name
@@ -83,18 +116,25 @@ func (b *batch) reject(ctx context.Context, r Rejection) error {
 		b.report.Rejected++
 	}
 	b.report.Rejections = append(b.report.Rejections, r)
-	return b.insertRejection(ctx, r)
+	return nil
 }
 
-func (b *batch) insertRejection(ctx context.Context, r Rejection) error {
-	var line *int
-	if r.Line > 0 {
-		line = &r.Line
-	}
-	_, err := b.tx.Exec(ctx, `INSERT INTO ingest_rejection (batch_id, source_name, line, feature_id, field, reason, severity)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, b.batchID, r.Source, line, nullIfEmpty(r.FeatureID), nullIfEmpty(r.Field), r.Reason, r.Severity)
+// writeRejections stores the report's rejections under the batch.
+func (b *batch) writeRejections(ctx context.Context) error {
+	rs := b.report.Rejections
+	_, err := b.tx.CopyFrom(ctx, pgx.Identifier{"ingest_rejection"},
+		[]string{"batch_id", "source_name", "line", "feature_id", "field", "reason", "severity"},
+		pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) {
+			r := rs[i]
+			var line *int32
+			if r.Line > 0 {
+				l := int32(r.Line)
+				line = &l
+			}
+			return []any{b.batchID, r.Source, line, nullIfEmpty(r.FeatureID), nullIfEmpty(r.Field), r.Reason, r.Severity}, nil
+		}))
 	if err != nil {
-		return fmt.Errorf("record rejection: %w", err)
+		return fmt.Errorf("record rejections: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	// goccy/go-json is a drop-in encoding/json (same Number, RawMessage and
@@ -270,9 +271,97 @@ func (g *GeoJSONReader) seekFeatures() error {
 	return errors.New("no features array")
 }
 
-// encodeWKB returns the geometry as WKB for COPY into a staging table.
+// encodeWKB returns the geometry as WKB for COPY into a staging table, or
+// the defect for which PostGIS would refuse to read it at all.
 func encodeWKB(g orb.Geometry) ([]byte, error) {
+	if d := geometryDefect(g); d != "" {
+		return nil, errors.New(d)
+	}
 	return wkb.Marshal(g)
+}
+
+// geometryDefect says why PostGIS could not read g at all: a ring not
+// closed or with fewer than four points, a line of one point, a coordinate
+// that is not a finite number. Such records are rejected one by one before
+// they reach the database, which would otherwise fail the whole batch on
+// them; subtler defects (self-intersections…) are found by ST_IsValid in
+// the stage, with their place.
+func geometryDefect(g orb.Geometry) string {
+	switch g := g.(type) {
+	case orb.Point:
+		if !finite(g) {
+			return fmt.Sprintf("coordinate %v is not a number", g)
+		}
+	case orb.MultiPoint:
+		for _, p := range g {
+			if d := geometryDefect(p); d != "" {
+				return d
+			}
+		}
+	case orb.LineString:
+		if len(g) == 1 {
+			return "a line needs at least two points"
+		}
+		return pointsDefect(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			if d := geometryDefect(l); d != "" {
+				return d
+			}
+		}
+	case orb.Ring:
+		return ringDefect(g, 0)
+	case orb.Polygon:
+		for i, r := range g {
+			if d := ringDefect(r, i); d != "" {
+				return d
+			}
+		}
+	case orb.MultiPolygon:
+		for k, p := range g {
+			for i, r := range p {
+				if d := ringDefect(r, i); d != "" {
+					return fmt.Sprintf("polygon %d: %s", k+1, d)
+				}
+			}
+		}
+	case orb.Collection:
+		for _, m := range g {
+			if d := geometryDefect(m); d != "" {
+				return d
+			}
+		}
+	}
+	return ""
+}
+
+func ringDefect(r orb.Ring, i int) string {
+	name := "outer ring"
+	if i > 0 {
+		name = fmt.Sprintf("inner ring %d", i)
+	}
+	switch {
+	case len(r) == 0:
+		return ""
+	case len(r) < 4:
+		return fmt.Sprintf("%s has %d points (a ring needs at least 4, the last equal to the first)", name, len(r))
+	case r[0] != r[len(r)-1]:
+		return fmt.Sprintf("%s is not closed (starts at %v, ends at %v)", name, r[0], r[len(r)-1])
+	}
+	return pointsDefect(r)
+}
+
+func pointsDefect(ps []orb.Point) string {
+	for _, p := range ps {
+		if !finite(p) {
+			return fmt.Sprintf("coordinate %v is not a number", p)
+		}
+	}
+	return ""
+}
+
+func finite(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && !math.IsNaN(p[1]) && !math.IsInf(p[1], 0)
 }
 
 // prop reads a property as text, trying the mapped name first and then the

@@ -220,12 +220,15 @@ func (in *Ingester) Reader(ctx context.Context, kind Kind, name string, r io.Rea
 		}
 		cr := &countingReader{r: data, progress: opts.Progress, records: &rep.Read}
 		if err := load(ctx, b, cr); err != nil {
+			b.abortStages()
 			return err
 		}
 		if b.fatal != nil {
+			b.abortStages()
 			return b.fatal
 		}
 		if opts.DryRun {
+			b.abortStages()
 			return errDryRun
 		}
 		return b.close(ctx, "committed", time.Since(start))
@@ -272,13 +275,9 @@ func (in *Ingester) recordFailure(ctx context.Context, b *batch, sum string) err
 	return pgx.BeginFunc(ctx, in.pool, func(tx pgx.Tx) error {
 		b.tx = tx
 		b.batchID = 0
+		b.stages = nil
 		if err := b.open(ctx); err != nil {
 			return err
-		}
-		for _, r := range b.report.Rejections {
-			if err := b.insertRejection(ctx, r); err != nil {
-				return err
-			}
 		}
 		return b.close(ctx, "failed", b.report.Duration)
 	})

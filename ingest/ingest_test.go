@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+
 	"github.com/ladgis/lad/db/dbtest"
 )
 
@@ -276,5 +278,95 @@ func TestZipWithOneFile(t *testing.T) {
 	zw.Close()
 	if _, err := in.Reader(ctx, KindParcels, "two.zip", bytes.NewReader(buf.Bytes()), Options{}); err == nil {
 		t.Error("zip with two files accepted")
+	}
+}
+
+// A city's first load of its parcels takes the bulk path (empty table,
+// more than bulkRows records): plain INSERT, indexes built afterwards, the
+// validity check added back NOT VALID. The defects are still rejected one
+// by one, the indexes and the check are all back, and the check still
+// holds every later write.
+func TestBulkFirstLoad(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	src := benchCollection(bulkRows + 100)
+	extra := `,{"type":"Feature","id":"bowtie","properties":{"teryt":"026401_1.0999.1"},"geometry":{"type":"Polygon","coordinates":[[[351000,484000],[351020,484020],[351020,484000],[351000,484020],[351000,484000]]]}}` +
+		`,{"type":"Feature","id":"dup","properties":{"teryt":"026401_1.0000.5"},"geometry":{"type":"Polygon","coordinates":[[[352000,484000],[352020,484000],[352020,484020],[352000,484000]]]}}]}`
+	src = append(src[:len(src)-2], extra...)
+	rep, err := in.Reader(ctx, KindParcels, "first.geojson", bytes.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != bulkRows+100 || rep.Rejected != 2 {
+		t.Fatalf("report: inserted %d rejected %d (%+v)", rep.Inserted, rep.Rejected, rep.Rejections)
+	}
+	if n := count(t, d, `SELECT count(*) FROM ingest_rejection WHERE batch_id = $1 AND (feature_id = 'bowtie' AND reason LIKE '%Self-intersection%' OR feature_id = 'dup' AND reason LIKE 'duplicate%')`, rep.BatchID); n != 2 {
+		t.Errorf("%d of 2 rejections recorded with their reasons", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_indexes WHERE tablename = 'parcel'`); n != 5 {
+		t.Errorf("parcel has %d indexes after the bulk load, want 5", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'parcel'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%lad_valid_geom(%'`); n != 1 {
+		t.Fatalf("validity check missing after the bulk load (%d)", n)
+	}
+	_, err = d.Pool.Exec(ctx, `UPDATE parcel SET geom = ST_Multi('SRID=2180;POLYGON((351000 484000,351020 484020,351020 484000,351000 484020,351000 484000))'::geometry) WHERE teryt = '026401_1.0000.5'`)
+	if err == nil || !strings.Contains(err.Error(), "check") {
+		t.Errorf("an invalid geometry was written after the bulk load: %v", err)
+	}
+	// The same file again changes nothing.
+	rep, err = in.Reader(ctx, KindParcels, "first.geojson", bytes.NewReader(src), Options{})
+	if err != nil || rep.Status != "unchanged" {
+		t.Fatalf("re-run: %v %+v", err, rep)
+	}
+}
+
+// Geometries PostGIS cannot even read (open rings, rings of three points)
+// are rejected with their feature, and the rest of the file goes in; they
+// used to fail the whole batch with the database's error.
+func TestUnreadableGeometriesRejectedOneByOne(t *testing.T) {
+	in, d := newIngester(t)
+	src := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2180"}},"features":[
+{"type":"Feature","id":"open","properties":{"teryt":"143206_4.0001.77"},"geometry":{"type":"Polygon","coordinates":[[[621000,484000],[621020,484000],[621020,484020],[621000,484020]]]}},
+{"type":"Feature","id":"few","properties":{"teryt":"143206_4.0001.78"},"geometry":{"type":"MultiPolygon","coordinates":[[[[621000,484000],[621020,484000],[621000,484000]]]]}},
+{"type":"Feature","id":"ok","properties":{"teryt":"143206_4.0001.79"},"geometry":{"type":"Polygon","coordinates":[[[621000,484000],[621020,484000],[621020,484020],[621000,484000]]]}}
+]}`
+	rep, err := in.Reader(context.Background(), KindParcels, "open.geojson", strings.NewReader(src), Options{})
+	if err != nil || rep.Status != "committed" || rep.Inserted != 1 || rep.Rejected != 2 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	want := map[string]string{"open": "outer ring is not closed", "few": "polygon 1: outer ring has 3 points"}
+	for _, r := range rep.Rejections {
+		if w, ok := want[r.FeatureID]; ok && strings.Contains(r.Reason, w) {
+			delete(want, r.FeatureID)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing %v in %+v", want, rep.Rejections)
+	}
+	if n := count(t, d, `SELECT count(*) FROM parcel WHERE teryt = '143206_4.0001.79'`); n != 1 {
+		t.Errorf("the good parcel is not in (%d)", n)
+	}
+}
+
+func TestGeometryDefect(t *testing.T) {
+	sq := orb.Ring{{0, 0}, {1, 0}, {1, 1}, {0, 0}}
+	for _, c := range []struct {
+		name string
+		g    orb.Geometry
+		want string
+	}{
+		{"valid polygon", orb.Polygon{sq}, ""},
+		{"empty polygon", orb.Polygon{}, ""},
+		{"open ring", orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}}, "outer ring is not closed"},
+		{"short hole", orb.Polygon{sq, {{0, 0}, {1, 0}, {0, 0}}}, "inner ring 1 has 3 points"},
+		{"multipolygon", orb.MultiPolygon{{sq}, {{{0, 0}, {1, 1}}}}, "polygon 2: outer ring has 2 points"},
+		{"one-point line", orb.LineString{{0, 0}}, "at least two points"},
+		{"NaN point", orb.Point{math.NaN(), 1}, "not a number"},
+		{"Inf in collection", orb.Collection{orb.Point{1, 1}, orb.LineString{{0, 0}, {math.Inf(1), 0}}}, "not a number"},
+	} {
+		got := geometryDefect(c.g)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }

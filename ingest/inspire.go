@@ -98,7 +98,7 @@ func loadPlanINSPIRE(ctx context.Context, b *batch, r io.Reader) error {
 			}
 			w, err := encodeWKB(mp)
 			if err != nil {
-				return err
+				return bad(line, gid, "extent", err.Error())
 			}
 			return st.add(ctx, []any{line, gid, "boundary-" + local, w, map[string]any{"kind": "boundary"}})
 		case "ZoningElement":
@@ -116,7 +116,7 @@ func loadPlanINSPIRE(ctx context.Context, b *batch, r io.Reader) error {
 			}
 			w, err := encodeWKB(mp)
 			if err != nil {
-				return err
+				return bad(line, gid, "geometry", err.Error())
 			}
 			if sym == "" {
 				sym = "?"
@@ -134,7 +134,7 @@ func loadPlanINSPIRE(ctx context.Context, b *batch, r io.Reader) error {
 			}
 			w, err := encodeWKB(g)
 			if err != nil {
-				return err
+				return bad(line, gid, "geometry", err.Error())
 			}
 			code := codeOf(n.child("supplementaryRegulation"))
 			_, specific := hilucs(n.child("specificSupplementaryRegulation"))

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	ladsql "github.com/ladgis/lad/sql"
@@ -60,8 +58,13 @@ func mergeParcels(ctx context.Context, b *batch, st *stage, srid int) error {
 		return err
 	}
 	var ins, upd int
-	if err := st.bulk(ctx, "parcel", func() error {
-		return b.tx.QueryRow(ctx, parcelsSQL["merge"], b.batchID).Scan(&ins, &upd)
+	if err := st.bulk(ctx, "parcel", func(empty bool) error {
+		if !empty {
+			return b.tx.QueryRow(ctx, parcelsSQL["merge"], b.batchID).Scan(&ins, &upd)
+		}
+		tag, err := b.tx.Exec(ctx, parcelsSQL["insert"], b.batchID)
+		ins = int(tag.RowsAffected())
+		return err
 	}); err != nil {
 		return fmt.Errorf("merge parcels: %w", err)
 	}
@@ -104,175 +107,4 @@ func polygonWKB(f *Feature) ([]byte, string) {
 		return nil, fmt.Sprintf("geometry: %v", err)
 	}
 	return w, ""
-}
-
-// stage buffers records and COPYs them into the batch's staging table.
-type stage struct {
-	b    *batch
-	rows [][]any
-	// allowRepeatedKeys: several rows may share a key (one case × many
-	// parcels); they are grouped by the merge instead of rejected.
-	allowRepeatedKeys bool
-}
-
-const stageFlush = 5000
-
-func newStage(ctx context.Context, b *batch) (*stage, error) {
-	if _, err := b.tx.Exec(ctx, stageSQL["create"]); err != nil {
-		return nil, fmt.Errorf("create staging table: %w", err)
-	}
-	return &stage{b: b}, nil
-}
-
-// add queues one row: line, fid, key, wkb, attrs (jsonb-able or nil).
-func (s *stage) add(ctx context.Context, row []any) error {
-	s.rows = append(s.rows, row)
-	if len(s.rows) >= stageFlush {
-		return s.flush(ctx)
-	}
-	return nil
-}
-
-func (s *stage) flush(ctx context.Context) error {
-	if len(s.rows) == 0 {
-		return nil
-	}
-	_, err := s.b.tx.CopyFrom(ctx, pgx.Identifier{"stage"}, []string{"line", "fid", "key", "wkb", "attrs"}, pgx.CopyFromRows(s.rows))
-	if err != nil {
-		return fmt.Errorf("stage records: %w", err)
-	}
-	s.rows = s.rows[:0]
-	return nil
-}
-
-// addPolygon stages a polygonal feature under its key, or rejects it with
-// the reason its geometry cannot be used.
-func (s *stage) addPolygon(ctx context.Context, f *Feature, key string, attrs map[string]any) error {
-	w, reason := polygonWKB(f)
-	if reason != "" {
-		return s.b.reject(ctx, Rejection{FeatureID: f.ID, Line: f.Index, Field: "geometry", Reason: reason})
-	}
-	var a any
-	if attrs != nil {
-		a = attrs
-	}
-	return s.add(ctx, []any{f.Index, f.ID, key, w, a})
-}
-
-// keep stages a record, or rejects it with its problems joined.
-func (s *stage) keep(ctx context.Context, line int, fid string, problems []string, row []any) error {
-	if len(problems) > 0 {
-		return s.b.reject(ctx, Rejection{Line: line, FeatureID: fid, Reason: strings.Join(problems, "; ")})
-	}
-	return s.add(ctx, row)
-}
-
-// finish flushes, then validates the staged geometries (dim: 3 polygons,
-// 2 lines, 1 points) and keys, recording every defect, and transforms the
-// good ones to EPSG:2180.
-func (s *stage) finish(ctx context.Context, srid, dim int) error {
-	if err := s.flush(ctx); err != nil {
-		return err
-	}
-	tx, b := s.b.tx, s.b
-	if _, err := tx.Exec(ctx, stageSQL["set_geom"], srid); err != nil {
-		return fmt.Errorf("read staged geometries (EPSG:%d): %w", srid, err)
-	}
-	// Each check lists the defective records (reasons in the batch log);
-	// only when it found some are they dropped (or repaired) — the common,
-	// clean file costs one scan per check.
-	bad, err := b.collectRejections(ctx, stageSQL["invalid"], b.opts.Repair)
-	if err != nil {
-		return err
-	}
-	if len(bad) > 0 {
-		step, args := "drop", []any{bad}
-		if b.opts.Repair {
-			step, args = "repair", []any{dim, bad}
-		}
-		if _, err := tx.Exec(ctx, stageSQL[step], args...); err != nil {
-			return fmt.Errorf("%s invalid geometries: %w", step, err)
-		}
-	}
-	checks := []string{"empty"}
-	if !s.allowRepeatedKeys {
-		checks = append(checks, "duplicates")
-	}
-	for _, q := range checks {
-		bad, err := b.collectRejections(ctx, stageSQL[q])
-		if err != nil {
-			return err
-		}
-		if len(bad) == 0 {
-			continue
-		}
-		if _, err := tx.Exec(ctx, stageSQL["drop"], bad); err != nil {
-			return fmt.Errorf("drop %s: %w", q, err)
-		}
-	}
-	if _, err := tx.Exec(ctx, stageSQL["to_2180"]); err != nil {
-		return fmt.Errorf("transform to EPSG:2180: %w", err)
-	}
-	return nil
-}
-
-// bulkRows is the size from which a load into an empty table drops the
-// table's secondary indexes and builds them again after the insert.
-const bulkRows = 20000
-
-// bulk runs merge; when the table is empty and the batch large (a city's
-// first load of its parcels), it drops the table's non-unique indexes
-// first and builds them again afterwards in the same transaction —
-// building a GIST index once is about ten times faster than growing it a
-// row at a time. Readers of the (empty) table wait for the commit.
-func (s *stage) bulk(ctx context.Context, table string, merge func() error) error {
-	tx := s.b.tx
-	var n int
-	var empty bool
-	if err := tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM stage WHERE ok), NOT EXISTS (SELECT 1 FROM "+pgx.Identifier{table}.Sanitize()+")").Scan(&n, &empty); err != nil {
-		return err
-	}
-	if !empty || n < bulkRows {
-		return merge()
-	}
-	rows, err := tx.Query(ctx, stageSQL["secondary_indexes"], table)
-	if err != nil {
-		return err
-	}
-	indexes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
-		var v [2]string
-		return v, r.Scan(&v[0], &v[1])
-	})
-	if err != nil {
-		return err
-	}
-	for _, ix := range indexes {
-		// Names and definitions come from the catalogue (pg_index), not
-		// from input.
-		if _, err := tx.Exec(ctx, "DROP INDEX "+ix[0]); err != nil {
-			return fmt.Errorf("bulk load: drop index %s: %w", ix[0], err)
-		}
-	}
-	if err := merge(); err != nil {
-		return err
-	}
-	for _, ix := range indexes {
-		if _, err := tx.Exec(ctx, ix[1]); err != nil {
-			return fmt.Errorf("bulk load: build index %s: %w", ix[0], err)
-		}
-	}
-	s.b.log.Debug("bulk load: indexes built after the insert", "table", table, "rows", n, "indexes", len(indexes))
-	return nil
-}
-
-// settle fills the report's counts after a merge.
-func (s *stage) settle(ctx context.Context, inserted, updated int) error {
-	var ok int
-	if err := s.b.tx.QueryRow(ctx, stageSQL["count_ok"]).Scan(&ok); err != nil {
-		return fmt.Errorf("count staged records: %w", err)
-	}
-	s.b.report.Inserted += inserted
-	s.b.report.Updated += updated
-	s.b.report.Unchanged += ok - inserted - updated
-	return nil
 }

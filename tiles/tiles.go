@@ -372,6 +372,7 @@ func (s *Server) Render(ctx context.Context, ls []*layers.Layer, z, x, y int, pa
 			return data, nil
 		}
 		s.metrics.onPrimary.Inc()
+		db.NotePrimaryRead(ctx)
 		args = args[:len(args)-1]
 		if err := s.cfg.Primary.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
 			return nil, fmt.Errorf("render tile %d/%d/%d on the primary: %w", z, x, y, err)

@@ -137,6 +137,7 @@ func (a *API) consultations(c *fiber.Ctx) error {
 	defer rows.Close()
 	type consultation struct {
 		ID          int64      `json:"id"`
+		TERC        string     `json:"terc"`
 		Title       string     `json:"title"`
 		Description string     `json:"description"`
 		OpensOn     string     `json:"opens_on"`
@@ -149,7 +150,7 @@ func (a *API) consultations(c *fiber.Ctx) error {
 	for rows.Next() {
 		var x consultation
 		var opens, closes time.Time
-		if err := rows.Scan(&x.ID, &x.Title, &x.Description, &opens, &closes, &x.State, &x.Comments, &x.BBox[0], &x.BBox[1], &x.BBox[2], &x.BBox[3]); err != nil {
+		if err := rows.Scan(&x.ID, &x.TERC, &x.Title, &x.Description, &opens, &closes, &x.State, &x.Comments, &x.BBox[0], &x.BBox[1], &x.BBox[2], &x.BBox[3]); err != nil {
 			return err
 		}
 		x.OpensOn, x.ClosesOn = opens.Format("2006-01-02"), closes.Format("2006-01-02")

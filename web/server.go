@@ -24,6 +24,7 @@ import (
 
 	"github.com/ladgis/lad/access"
 	"github.com/ladgis/lad/audit"
+	"github.com/ladgis/lad/db"
 )
 
 // Config of the HTTP server.
@@ -124,11 +125,18 @@ func New(cfg Config, log *slog.Logger, ready ReadyFunc, modules ...Module) *Serv
 	s.app.Use(requestid.New())
 	s.app.Use(s.observe)
 	s.app.Use(func(c *fiber.Ctx) error {
-		// Bound every handler's database work by the request budget.
+		// Bound every handler's database work by the request budget, and
+		// say where its replica-routed reads ran (X-Read-From: replica,
+		// primary; absent when it made none).
 		ctx, cancel := context.WithTimeout(c.UserContext(), cfg.RequestTimeout)
 		defer cancel()
+		ctx, reads := db.TrackReads(ctx)
 		c.SetUserContext(ctx)
-		return c.Next()
+		err := c.Next()
+		if from := reads.String(); from != "" {
+			c.Set("X-Read-From", from)
+		}
+		return err
 	})
 	s.app.Use(func(c *fiber.Ctx) error {
 		c.Set("X-Content-Type-Options", "nosniff")

@@ -35,23 +35,27 @@ type caller struct {
 var sampleParams = map[string]string{
 	":id": "1", ":fid": "1", ":name": "plan-coverage", ":layer.json": "parcels.json", ":layers": "parcels",
 	":z": "14", ":x": "9000", ":y.mvt": "5400.mvt", ":uuid": "00000000-0000-4000-8000-000000000001", ":n": "1",
+	":cid": "1",
 }
 
 // restricted pins, independently of access.Routes(), every route that is
 // not public: changing who may call a route means changing this test too.
 var restricted = map[string]access.Audience{
-	"POST /api/inspections":              access.AudienceInspect,
-	"GET /api/inspections/:id":           access.AudienceInspect,
-	"GET /api/inspections/:id/photos/:n": access.AudienceInspect,
-	"POST /api/carriers":                 access.AudienceInspect,
-	"GET /api/carriers/:id/history":      access.AudienceInspect,
-	"GET /api/carriers/:id/photos/:n":    access.AudienceInspect,
-	"GET /api/analysis":                  access.AudiencePlanner,
-	"GET /api/analysis/:name":            access.AudiencePlanner,
-	"POST /api/ingest":                   access.AudiencePlanner,
-	"GET /api/ingest/batches":            access.AudiencePlanner,
-	"GET /api/ingest/batches/:id":        access.AudiencePlanner,
-	"GET /api/audit":                     access.AudienceAdmin,
+	"POST /api/inspections":                            access.AudienceInspect,
+	"GET /api/inspections/:id":                         access.AudienceInspect,
+	"GET /api/inspections/:id/photos/:n":               access.AudienceInspect,
+	"POST /api/carriers":                               access.AudienceInspect,
+	"GET /api/carriers/:id/history":                    access.AudienceInspect,
+	"GET /api/carriers/:id/photos/:n":                  access.AudienceInspect,
+	"GET /api/analysis":                                access.AudiencePlanner,
+	"GET /api/analysis/:name":                          access.AudiencePlanner,
+	"POST /api/ingest":                                 access.AudiencePlanner,
+	"GET /api/ingest/batches":                          access.AudiencePlanner,
+	"GET /api/ingest/batches/:id":                      access.AudiencePlanner,
+	"GET /api/consultations/:id/review":                access.AudiencePlanner,
+	"POST /api/consultations/:id/comments/:cid/answer": access.AudiencePlanner,
+	"GET /report/consultation/:id":                     access.AudiencePlanner,
+	"GET /api/audit":                                   access.AudienceAdmin,
 }
 
 // The authorisation matrix, built from the router's own route table: every
@@ -209,6 +213,7 @@ var hostileQuery = map[string][]string{
 	"/api/ingest/batches":           {"limit", "before"},
 	"/api/audit":                    {"table", "actor", "since", "until", "limit", "before_id"},
 	"/report/parcel/:id":            {"date", "radius"},
+	"/report/consultation/:id":      {"version"},
 }
 
 // Hostile values in every route parameter and every query parameter a

@@ -163,6 +163,42 @@ func TestPrivacyCrawl(t *testing.T) {
 		get("/api/search?q=" + url.QueryEscape(q))
 	}
 	get("/api/consultations")
+	// Every consultation's comments, before and after it closes (then with
+	// the planners' answers, as residents read them), and its printable
+	// report as a resident gets it (refused: the report is the planners').
+	crows, err := d.Pool.Query(ctx, `SELECT id FROM consultation ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consultations []int64
+	for crows.Next() {
+		var id int64
+		crows.Scan(&id)
+		consultations = append(consultations, id)
+	}
+	crows.Close()
+	if len(consultations) == 0 {
+		t.Fatal("no consultation to crawl")
+	}
+	if _, err := d.Pool.Exec(ctx, `UPDATE consultation_comment SET answered_by = 'SEKRET-planista' WHERE answer IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	for _, closed := range []bool{false, true} {
+		if closed {
+			if _, err := d.Pool.Exec(ctx, `UPDATE consultation SET opens_on = current_date - 40, closes_on = current_date - 2`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, id := range consultations {
+			body := get(fmt.Sprintf("/api/consultations/%d/comments", id))
+			if closed && !strings.Contains(string(body), `"answers_published":true`) {
+				t.Errorf("consultation %d closed, yet its answers are not published", id)
+			}
+			get(fmt.Sprintf("/report/consultation/%d", id))
+			get(fmt.Sprintf("/report/consultation/%d?version=public", id))
+		}
+		get("/ogc/collections/comments/download?f=geojson")
+	}
 	if features < 1000 || len(parcels) == 0 || fetched < 150 {
 		t.Errorf("the crawl was too thin to prove anything: %d requests, %d features, %d parcel reports", fetched, features, len(parcels))
 	}

@@ -29,8 +29,9 @@ with the private database cluster.
 
 Several instances may serve one database behind any load balancer: each keeps
 its own tile cache, with --redis-url as a shared second level, and every data
-change reaches every instance (LISTEN/NOTIFY). --replica-url sends tile, feature,
-place and analysis reads to streaming replicas within --replica-max-lag.`,
+change reaches every instance (LISTEN/NOTIFY). --replica-url sends tile, feature
+and place reads to streaming replicas within --replica-max-lag (analyses and
+writes stay on the primary); X-Read-From says where a response was read.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "demo", EnvVars: []string{"LAD_DEMO"}, Usage: "load the demo city into an empty database"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 30 * time.Second, Usage: "time limit of one request"},
@@ -41,8 +42,8 @@ place and analysis reads to streaming replicas within --replica-max-lag.`,
 			&cli.StringFlag{Name: "basemap-attribution", EnvVars: []string{"LAD_BASEMAP_ATTRIBUTION"}, Usage: "attribution of the base map"},
 			&cli.StringFlag{Name: "redis-url", EnvVars: []string{"LAD_REDIS_URL"}, Usage: "Redis shared by every instance as second-level tile cache (redis://host:6379/0, unix:///run/redis.sock)"},
 			&cli.StringFlag{Name: "redis-prefix", Value: "lad", EnvVars: []string{"LAD_REDIS_PREFIX"}, Usage: "namespace of ład's keys in Redis (the same for instances serving the same database)"},
-			&cli.StringSliceFlag{Name: "replica-url", EnvVars: []string{"LAD_REPLICA_URLS"}, Usage: "streaming replica for tile, feature, place and analysis reads (repeatable; writes stay on the primary)"},
-			&cli.DurationFlag{Name: "replica-max-lag", Value: 5 * time.Second, EnvVars: []string{"LAD_REPLICA_MAX_LAG"}, Usage: "a replica further behind the primary is skipped"},
+			&cli.StringSliceFlag{Name: "replica-url", EnvVars: []string{"LAD_REPLICA_URLS"}, Usage: "streaming replica for tile, feature and place reads (repeatable; writes and analyses stay on the primary)"},
+			&cli.DurationFlag{Name: "replica-max-lag", Value: 5 * time.Second, EnvVars: []string{"LAD_REPLICA_MAX_LAG"}, Usage: "a replica that has not replayed WAL the primary flushed longer ago than this is skipped (reads go to other replicas or the primary)"},
 		},
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c)
@@ -133,5 +134,5 @@ func httpModules(e *env, cat *layers.Catalogue, ts *tiles.Server, read, placeRea
 // their own writes, on the primary; analyses too, since their cache follows
 // the primary's transactions (pg_locks) to know when a result is stale.
 func modules(e *env, read, placeRead db.Reader) []web.Module {
-	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(placeRead, e.log), web.NewAPI(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
+	return []web.Module{analysis.New(e.db.Pool, e.log), place.New(placeRead, e.log), web.NewAPI(e.db.Pool, e.log), web.NewConsult(e.db.Pool, e.log), web.NewField(e.db.Pool, e.log), web.NewIngest(e.db.Pool, e.log), web.NewAudit(e.db.Pool), web.App{}}
 }

@@ -47,9 +47,13 @@ UPDATE stage SET geom = ST_Transform(geom, 2180) WHERE ok AND geom IS NOT NULL A
 
 -- name: duplicates
 -- The same natural key twice in one file: the later records are rejected.
-SELECT line, fid, 'key', 'duplicate of the record on line/feature ' || first_line || ' (' || key || ')', 'error'
-FROM (SELECT line, fid, key, min(line) OVER (PARTITION BY key) AS first_line FROM stage WHERE ok AND key IS NOT NULL) s
-WHERE line <> first_line ORDER BY line
+-- Keys seen once (nearly all) leave after a hash aggregate; only repeated
+-- keys are compared line by line.
+SELECT s.line, s.fid, 'key', 'duplicate of the record on line/feature ' || d.first_line || ' (' || s.key || ')', 'error'
+FROM stage s
+JOIN (SELECT key, min(line) AS first_line FROM stage WHERE ok AND key IS NOT NULL
+      GROUP BY key HAVING count(*) > 1) d ON d.key = s.key
+WHERE s.ok AND s.line <> d.first_line ORDER BY s.line
 
 -- name: count_ok
 SELECT count(*) FROM stage WHERE ok
@@ -62,4 +66,15 @@ SELECT count(*) FROM stage WHERE ok
 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 FROM pg_index i
 WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+ORDER BY 1
+
+-- name: validity_checks
+-- The geometry validity checks of a table (CHECK lad_valid_geom(…)) with
+-- their definitions: a bulk load of rows the stage has validated with the
+-- same predicate drops them and adds them back NOT VALID (still enforced
+-- for every later write) instead of evaluating them again row by row.
+-- $1: table name.
+SELECT quote_ident(conname), pg_get_constraintdef(oid)
+FROM pg_constraint
+WHERE conrelid = $1::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%lad_valid_geom(%'
 ORDER BY 1

@@ -32,7 +32,7 @@ ORDER BY c.geom <-> here.p
 LIMIT 50
 
 -- name: consultations
-SELECT c.id, c.title, c.description, c.opens_on, c.closes_on, c.state,
+SELECT c.id, c.terc, c.title, c.description, c.opens_on, c.closes_on, c.state,
        (SELECT count(*) FROM consultation_comment cc WHERE cc.consultation_id = c.id),
        ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
 FROM consultation_public c, LATERAL (SELECT ST_Transform(c.geom, 4326)::box2d AS b) x

@@ -215,6 +215,12 @@ async function plannerMode(panel) {
   panel.append(exporter.exportPanel(ctx));
   if (state.session.role === "planner" || state.session.role === "admin") panel.append(await analyses.analysesPanel(ctx));
   if (state.session.role === "admin") panel.append(auditPanel());
+  // Consultations to review and the ingest page (consult.js, ingest-page.js).
+  if (state.session.role === "planner" || state.session.role === "admin") {
+    const [consult, ingest] = await Promise.all([import("/static/consult.js"), import("/static/ingest-page.js")]);
+    const ctx = { state, t, el, getJSON, show };
+    panel.append(consult.plannerSection(ctx), ingest.ingestSection(ctx));
+  }
 }
 
 // show formats a value for people: numbers with at most two decimals in
@@ -292,16 +298,21 @@ async function residentsMode(panel) {
   let r;
   try { r = await getJSON("/api/consultations"); } catch (err) { panel.lastChild.textContent = err.message; return; }
   const list = el("div", {});
+  // The comparison of the draft, comments and answers: consult.js.
+  const consult = await import("/static/consult.js");
+  const ctx = { state, t, el, getJSON, show };
   for (const c of r.consultations) {
     const card = el("div", { class: "card" }, el("strong", {}, c.title),
       el("div", { class: "note" }, `${t(c.state)} · ${c.opens_on} – ${c.closes_on}`), el("p", {}, c.description));
     if (c.state === "open") card.append(el("button", { class: "primary", type: "button", onclick: () => commentForm(panel, c) }, t("leaveComment")));
     card.append(el("button", { class: "secondary", type: "button", onclick: () => state.map.fitBounds(c.bbox, { padding: 30 }) }, t("showOnMap")));
+    consult.residentCard(card, c, ctx);
     list.append(card);
   }
   panel.replaceChildren(el("h2", {}, t("consultations")), list);
   for (const id of ["plans", "designations", "consultations", "comments"]) setLayerVisible(id, true);
   if (r.consultations[0]) state.map.fitBounds(r.consultations[0].bbox, { padding: 30 });
+  consult.residentsDeepLink(r.consultations, ctx);
 }
 
 function commentForm(panel, c) {

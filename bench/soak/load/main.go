@@ -2,7 +2,8 @@
 // against several ład instances in turn — 80% vector tiles, 15% OGC API
 // features and place queries, 5% writes (consultation comments, which also
 // invalidate tiles) — at a fixed concurrency for a fixed time, then prints
-// counts, errors and latency percentiles per kind as JSON.
+// counts, errors, latency percentiles and where the reads ran (X-Read-From:
+// replica or primary) per kind as JSON.
 package main
 
 import (
@@ -30,22 +31,27 @@ type stats struct {
 	mu        sync.Mutex
 	latencies map[string][]float64 // seconds
 	status    map[string]map[string]int
+	from      map[string]map[string]int // X-Read-From per kind
 }
 
-func (s *stats) add(kind string, d time.Duration, status string) {
+func (s *stats) add(kind string, d time.Duration, status, from string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latencies[kind] = append(s.latencies[kind], d.Seconds())
 	if s.status[kind] == nil {
 		s.status[kind] = map[string]int{}
+		s.from[kind] = map[string]int{}
 	}
 	s.status[kind][status]++
+	if from != "" {
+		s.from[kind][from]++
+	}
 }
 
 func main() {
 	targets := flag.String("targets", "http://127.0.0.1:18101,http://127.0.0.1:18102", "ład instances, comma-separated (requests alternate)")
 	conc := flag.Int("c", 64, "concurrent clients")
-	dur := flag.Duration("d", 10*time.Minute, "duration")
+	dur := flag.Duration("d", 5*time.Minute, "duration")
 	layers := flag.String("layers", "plans,designations,parcels,permits;parcels,comments", "tile layer sets, ';'-separated, requested in turn (comments change with every write)")
 	flag.Parse()
 	bases := strings.Split(*targets, ",")
@@ -53,7 +59,7 @@ func main() {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc * 2}}
 	consultation := openConsultation(client, bases[0])
 
-	st := &stats{latencies: map[string][]float64{}, status: map[string]map[string]int{}}
+	st := &stats{latencies: map[string][]float64{}, status: map[string]map[string]int{}, from: map[string]map[string]int{}}
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -67,8 +73,9 @@ func main() {
 				kind, req := next(rng, base, a, *layers, consultation)
 				start := time.Now()
 				resp, err := client.Do(req.WithContext(ctx))
-				status := "error"
+				status, from := "error", ""
 				if err == nil {
+					from = resp.Header.Get("X-Read-From")
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					status = fmt.Sprintf("%dxx", resp.StatusCode/100)
@@ -80,7 +87,7 @@ func main() {
 				} else {
 					log.Printf("%s %s: %v", req.Method, req.URL, err)
 				}
-				st.add(kind, time.Since(start), status)
+				st.add(kind, time.Since(start), status, from)
 			}
 		}(w)
 	}
@@ -163,6 +170,7 @@ func report(st *stats, dur time.Duration) {
 	type kindOut struct {
 		Requests int            `json:"requests"`
 		Status   map[string]int `json:"status"`
+		ReadFrom map[string]int `json:"read_from"`
 		P50ms    float64        `json:"p50_ms"`
 		P99ms    float64        `json:"p99_ms"`
 		MaxMs    float64        `json:"max_ms"`
@@ -174,7 +182,7 @@ func report(st *stats, dur time.Duration) {
 	for k, l := range st.latencies {
 		sort.Float64s(l)
 		all = append(all, l...)
-		kinds[k] = kindOut{Requests: len(l), Status: st.status[k], P50ms: 1000 * percentile(l, 0.5), P99ms: 1000 * percentile(l, 0.99), MaxMs: 1000 * l[len(l)-1]}
+		kinds[k] = kindOut{Requests: len(l), Status: st.status[k], ReadFrom: st.from[k], P50ms: 1000 * percentile(l, 0.5), P99ms: 1000 * percentile(l, 0.99), MaxMs: 1000 * l[len(l)-1]}
 		total += len(l)
 		fivexx += st.status[k]["5xx"]
 		errs += st.status[k]["error"]
