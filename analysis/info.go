@@ -60,7 +60,7 @@ func intp(n int) *int { return &n }
 // the defaults it fills.
 func paramInfo() map[string]ParamInfo {
 	return map[string]ParamInfo{
-		"municipality": {Name: "municipality", Type: "terc", Required: true, Title: Text{"Gmina (TERC)", "Municipality (TERC)"}},
+		"municipality": {Name: "municipality", Type: "terc", Required: true, Title: Text{"Gmina analizy", "Municipality analysed"}},
 		"date": {Name: "date", Type: "date", Title: Text{"Na dzień", "On date"},
 			Hint: &Text{"domyślnie dziś", "default: today"}},
 		"district_kind": {Name: "district_kind", Type: "text", Default: "osiedle", Title: Text{"Rodzaj jednostek", "Kind of districts"}},
