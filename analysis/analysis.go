@@ -230,6 +230,7 @@ type Analyst struct {
 	pool  *pgxpool.Pool
 	log   *slog.Logger
 	specs map[string]spec
+	infos map[string]Info
 	sql   map[string]map[string]string // file → statement name → SQL
 	cache *resultCache
 	// computed counts analyses run on the database (not from the cache).
@@ -238,9 +239,12 @@ type Analyst struct {
 
 // New returns an Analyst over pool.
 func New(pool *pgxpool.Pool, log *slog.Logger) *Analyst {
-	a := &Analyst{pool: pool, log: log, specs: specs(), sql: map[string]map[string]string{},
+	a := &Analyst{pool: pool, log: log, specs: specs(), infos: infos(), sql: map[string]map[string]string{},
 		cache: &resultCache{max: 64, entries: map[string]*cached{}}}
 	for name, s := range a.specs {
+		if _, ok := a.infos[name]; !ok {
+			panic(fmt.Sprintf("analysis %s: no Info", name))
+		}
 		if a.sql[s.file] == nil {
 			a.sql[s.file] = ladsql.MustNamed(ladsql.Analysis(), s.file)
 		}
@@ -399,10 +403,11 @@ func (c *resultCache) put(k string, e *cached) {
 	}
 }
 
-// Routes mounts GET /api/analysis/{name} (planners).
+// Routes mounts GET /api/analysis (the analyses with their parameters and
+// charts, see Info) and GET /api/analysis/{name} (a result), for planners.
 func (a *Analyst) Routes(r fiber.Router) {
 	r.Get("/api/analysis", web.Require(access.AudiencePlanner, func(c *fiber.Ctx) error {
-		return c.JSON(fiber.Map{"analyses": Names})
+		return c.JSON(fiber.Map{"analyses": a.List()})
 	}))
 	r.Get("/api/analysis/:name", web.Require(access.AudiencePlanner, func(c *fiber.Ctx) error {
 		p := Params{TERC: c.Query("municipality"), Date: c.Query("date"), DistrictKind: c.Query("district_kind"),

@@ -103,6 +103,9 @@ type Param struct {
 	Min   *int64 `yaml:"min" json:"min,omitempty"`
 	Max   *int64 `yaml:"max" json:"max,omitempty"`
 	Title Text   `yaml:"title" json:"title"`
+	// wholeDay is set for a date parameter compared by <= with a
+	// timestamp attribute: the day given is included to its end.
+	wholeDay bool
 }
 
 // Check validates a request's value of the parameter.
@@ -141,8 +144,12 @@ func (p Param) sqlType() string {
 }
 
 // Where is the row condition of a non-argument parameter, comparing its
-// column with the value bound by bind (which returns the placeholder).
+// column with the value bound by bind (which returns the placeholder). A
+// date compared by <= with a timestamp column includes the whole day.
 func (p Param) Where(bind func(any) string, v string) string {
+	if p.wholeDay {
+		return fmt.Sprintf("%s < (%s::date + 1)", quoteIdent(p.Column), bind(v))
+	}
 	return fmt.Sprintf("%s %s %s::%s", quoteIdent(p.Column), p.Op, bind(v), p.sqlType())
 }
 
@@ -351,6 +358,11 @@ func (l *Layer) check() error {
 		}
 		if p.Type != "date" && p.Type != "int" && p.Type != "text" {
 			errs = append(errs, fmt.Sprintf("parameter %q: type must be date, int or text", p.Name))
+		}
+	}
+	for i, p := range l.Params {
+		if a := l.attribute(p.Column); a != nil && !p.Arg && p.Type == "date" && p.Op == "<=" && a.Type == "timestamp" {
+			l.Params[i].wholeDay = true
 		}
 	}
 	if l.TimeAttribute != "" && l.attribute(l.TimeAttribute) == nil {

@@ -136,3 +136,70 @@ func TestFunctionSourceAndParams(t *testing.T) {
 		}
 	}
 }
+
+// Dated layers take a period as typed parameters; "to" includes the whole
+// day also where the layer's time is a timestamp (an inspection at 23:30
+// on the last day counts), checked on PostGIS through the layer's view.
+func TestPeriodParams(t *testing.T) {
+	cat, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := d.Pool.Exec(ctx, `SET TIME ZONE 'Europe/Warsaw';
+INSERT INTO municipality (terc, name, geom) VALUES ('0264011', 'Test', ST_Multi(ST_MakeEnvelope(0, 0, 2000, 1000, 2180)));
+INSERT INTO ad_carrier (id, terc, inventory_no, kind, area_m2, illuminated, installed_on, geom) VALUES
+ ('00000000-0000-4000-8000-000000000001', '0264011', 'C1', 'citylight', 1.8, false, '2021-01-01', ST_SetSRID(ST_MakePoint(100, 500), 2180));
+INSERT INTO inspection (id, carrier_id, terc, inspector, inspected_at, result) VALUES
+ ('10000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', '0264011', 'k', '2024-01-31 23:30+01', 'compliant');
+INSERT INTO plan (terc, kind, local_id, title, status, adopted_on, geom) VALUES
+ ('0264011', 'mpzp', 'P1', 'P1', 'in_force', '2010-03-01', ST_Multi(ST_MakeEnvelope(0, 0, 50, 100, 2180)));`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		layer, param, value string
+		where               string
+		rows                int
+	}{
+		{"inspections", "to", "2024-01-31", `"inspected_at" < ($1::date + 1)`, 1},
+		{"inspections", "to", "2024-01-30", `"inspected_at" < ($1::date + 1)`, 0},
+		{"inspections", "from", "2024-02-01", `"inspected_at" >= $1::date`, 0},
+		{"inspections", "from", "2024-01-31", `"inspected_at" >= $1::date`, 1},
+		{"plans", "to", "2010-03-01", `"adopted_on" <= $1::date`, 1},
+		{"plans", "to", "2010-02-28", `"adopted_on" <= $1::date`, 0},
+		{"plans", "from", "2010-03-02", `"adopted_on" >= $1::date`, 0},
+		{"designations", "to", "2010-12-31", `"adopted_on" <= $1::date`, 0}, // the plan has no designations
+		{"permits", "to", "2010-12-31", `"decided_on" <= $1::date`, 0},
+	} {
+		l, _ := cat.Get(tc.layer)
+		var p *Param
+		for i := range l.Params {
+			if l.Params[i].Name == tc.param {
+				p = &l.Params[i]
+			}
+		}
+		if p == nil {
+			t.Errorf("%s has no parameter %s", tc.layer, tc.param)
+			continue
+		}
+		var args []any
+		where := p.Where(func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }, tc.value)
+		if where != tc.where {
+			t.Errorf("%s %s: %s, want %s", tc.layer, tc.param, where, tc.where)
+		}
+		var n int
+		conn, err := d.Pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `SET TIME ZONE 'Europe/Warsaw'`); err != nil {
+			t.Fatal(err)
+		}
+		err = conn.QueryRow(ctx, "SELECT count(*) FROM "+l.From(nil, nil)+" WHERE "+where, args...).Scan(&n)
+		conn.Release()
+		if err != nil || n != tc.rows {
+			t.Errorf("%s %s=%s: %d rows, want %d (%v)", tc.layer, tc.param, tc.value, n, tc.rows, err)
+		}
+	}
+}

@@ -278,3 +278,49 @@ func TestNonPublicRowsScopedToMunicipality(t *testing.T) {
 		}
 	}
 }
+
+// A function collection (change_events) takes its layer's arguments as
+// query parameters, like its tiles: the period given, not the function's
+// default (the last year), in items and downloads alike; bad values are
+// 400. The fixture's permits are decided one a day from 2015-01-02.
+func TestFunctionCollectionArguments(t *testing.T) {
+	d := dbtest.New(t)
+	if _, err := d.Pool.Exec(context.Background(), fixture); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := layers.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	planner := access.Subject{Role: access.Planner, TERCs: []string{"0264011"}}
+	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, web.As{Subject: planner}, New(d.Pool, cat, log)).App()
+	for _, tc := range []struct {
+		query string
+		code  int
+		n     int
+	}{
+		{"", 200, 0}, // the last year: nothing
+		{"date_from=2015-01-01&date_to=2015-01-31", 200, 30},
+		{"date_from=2015-01-01&date_to=2015-01-31&municipality=1465011", 200, 0},
+		{"date_from=2015-01-01&date_to=2015-01-31&event=notification", 200, 7},
+		{"date_from=2015-01-01&date_to=2015-01-31&filter=on_date%20%3E%3D%20DATE('2015-01-30')", 200, 2},
+		{"date_from=yesterday", 400, 0},
+		{"date_to=2015-02-30", 400, 0},
+	} {
+		for _, path := range []string{"/ogc/collections/change_events/items?limit=1000&", "/ogc/collections/change_events/download?f=geojson&"} {
+			resp, err := app.Test(httptest.NewRequest("GET", path+tc.query, nil), 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fc struct {
+				Features []any `json:"features"`
+			}
+			json.NewDecoder(resp.Body).Decode(&fc)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code || len(fc.Features) != tc.n {
+				t.Errorf("%s%s: %d with %d features, want %d with %d", path, tc.query, resp.StatusCode, len(fc.Features), tc.code, tc.n)
+			}
+		}
+	}
+}

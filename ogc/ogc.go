@@ -292,6 +292,10 @@ type query struct {
 	// sort is the sortby order; after then holds a cursor (sortCursor).
 	sort   []sortKey
 	cursor []*string
+	// fnArgs are the arguments of a function collection (its layer's arg
+	// parameters, as its tiles take them, checked by Param.Check); those
+	// not given take the function's defaults.
+	fnArgs map[string]string
 }
 
 // sortKey is one sortby term: an attribute and its direction.
@@ -323,7 +327,7 @@ var reserved = map[string]bool{"f": true, "limit": true, "bbox": true, "bbox-crs
 	"after": true, "properties": true, "sortby": true, "filter": true, "filter-lang": true, "filter-crs": true, "offset": true}
 
 func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
-	q := &query{limit: l.Limits.Default, outSRID: 4326, outCRS: crs84, bboxSRID: 4326, filters: map[string]string{}}
+	q := &query{limit: l.Limits.Default, outSRID: 4326, outCRS: crs84, bboxSRID: 4326, filters: map[string]string{}, fnArgs: map[string]string{}}
 	if l.Audience != access.Public {
 		q.scope = web.Subject(c).Scope()
 	}
@@ -477,6 +481,14 @@ func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 		if reserved[key] || bad2 != nil {
 			return
 		}
+		if p := argParam(l, key); p != nil {
+			if err := p.Check(string(v)); err != nil {
+				bad2 = bad(fmt.Sprintf("parameter %s: %v", key, err))
+				return
+			}
+			q.fnArgs[key] = string(v)
+			return
+		}
 		a := l.Attribute(key)
 		if a == nil || !a.Queryable {
 			bad2 = bad(fmt.Sprintf("%q is not a queryable property of this collection (see /queryables)", key))
@@ -486,6 +498,16 @@ func parseQuery(c *fiber.Ctx, l *layers.Layer) (*query, error) {
 		q.hasFilters = append(q.hasFilters, key)
 	})
 	return q, bad2
+}
+
+// argParam returns the function argument of l named name, or nil.
+func argParam(l *layers.Layer, name string) *layers.Param {
+	for i := range l.Params {
+		if l.Params[i].Arg && l.Params[i].Name == name {
+			return &l.Params[i]
+		}
+	}
+	return nil
 }
 
 var uuidRe = regexp.MustCompile(`^[0-9a-fA-F-]{36}$`)
@@ -600,8 +622,9 @@ func (q *query) sql(l *layers.Layer, fid string) (string, []any, error) {
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
-	// A function layer yields its rows with the function's default arguments.
-	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), l.From(nil, arg))
+	// A function layer yields its rows for the arguments given, the
+	// function's defaults standing for the others.
+	sql := fmt.Sprintf("SELECT %s FROM %s t", strings.Join(cols, ", "), l.From(q.fnArgs, arg))
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -177,6 +177,9 @@ function makeMap() {
 // ---- Planners -----------------------------------------------------------
 
 async function plannerMode(panel) {
+  // The planners' modules: time sliders, analysis charts, export.
+  const [timeline, analyses, exporter] = await Promise.all([import("/static/timeline.js"), import("/static/analyses.js"), import("/static/export.js")]);
+  const ctx = { state, t, el, title, getJSON, show, setLayerVisible, layerVisible, styleLayersOf, saveLayers };
   const search = el("form", { class: "search", role: "search", onsubmit: (e) => { e.preventDefault(); find(e.target.q.value); } },
     el("label", { for: "q", class: "skip" }, t("search")),
     el("input", { id: "q", name: "q", type: "search", placeholder: t("search"), "aria-label": t("search") }),
@@ -203,12 +206,14 @@ async function plannerMode(panel) {
         el("li", {}, el("span", { class: "swatch", style: `background:${i.color}`, "aria-hidden": "true" }), title(i.label))));
       const row = el("div", { class: "layer" }, el("label", { for: id }, box, title(l.title)),
         el("div", { class: "opacity" }, el("span", { "aria-hidden": "true" }, t("opacity")), slider), legend);
-      if (l.id === "permits") row.append(periodFilter(l));
+      const time = timeline.timeControl(l, ctx);
+      if (time) row.append(time);
       tree.append(row);
     }
   }
   state.map.on("click", (e) => showFeatures(e));
-  if (state.session.role === "planner" || state.session.role === "admin") panel.append(analysesPanel());
+  panel.append(exporter.exportPanel(ctx));
+  if (state.session.role === "planner" || state.session.role === "admin") panel.append(await analyses.analysesPanel(ctx));
   if (state.session.role === "admin") panel.append(auditPanel());
   // Consultations to review and the ingest page (consult.js, ingest-page.js).
   if (state.session.role === "planner" || state.session.role === "admin") {
@@ -216,23 +221,6 @@ async function plannerMode(panel) {
     const ctx = { state, t, el, getJSON, show };
     panel.append(consult.plannerSection(ctx), ingest.ingestSection(ctx));
   }
-}
-
-// Permits by period: the layer's typed tile parameters.
-function periodFilter(l) {
-  const from = el("input", { type: "date", "aria-label": `${t("permitsPeriod")} – ${t("from")}` });
-  const to = el("input", { type: "date", "aria-label": `${t("permitsPeriod")} – ${t("until")}` });
-  const apply = () => {
-    const q = new URLSearchParams();
-    if (from.value) q.set("from", from.value);
-    if (to.value) q.set("to", to.value);
-    const src = state.map.getSource(l.id);
-    const qs = q.toString();
-    src.setTiles([`${location.origin}/tiles/${l.id}/{z}/{x}/{y}.mvt${qs ? "?" + qs : ""}`]);
-  };
-  from.addEventListener("change", apply);
-  to.addEventListener("change", apply);
-  return el("div", { class: "opacity" }, from, to);
 }
 
 // show formats a value for people: numbers with at most two decimals in
@@ -397,30 +385,6 @@ function signInForm() {
   });
   panel.replaceChildren(form);
   form.querySelector("input").focus();
-}
-
-// Analyses for planners: run one, read its tables.
-function analysesPanel() {
-  const out = el("div", { id: "analysis-out" });
-  const pick = el("select", { id: "analysis-name", "aria-label": t("analyses") },
-    el("option", { value: "plan-coverage" }, "Pokrycie planami / plan coverage"),
-    el("option", { value: "permit-conformity" }, "Zgodność pozwoleń z planami / permit conformity"),
-    el("option", { value: "development-pressure" }, "Presja inwestycyjna / development pressure"),
-    el("option", { value: "plan-realisation" }, "Realizacja planów / plan realisation"),
-    el("option", { value: "advertising-compliance" }, "Zgodność reklam / advertising compliance"),
-    el("option", { value: "changes" }, "Co się zmieniło / changes"));
-  const run = el("button", { class: "primary", type: "button" }, t("run"));
-  run.addEventListener("click", async () => {
-    out.textContent = t("loading");
-    const terc = (state.session.tercs && state.session.tercs[0]) || "0264011";
-    try {
-      const r = await getJSON(`/api/analysis/${pick.value}?municipality=${terc}`);
-      out.replaceChildren(...[r, ...(r.more || [])].map((tb) => el("div", { class: "card scroll", tabindex: 0, role: "region", "aria-label": tb.title }, el("strong", {}, tb.title),
-        el("table", { class: "analysis" }, el("tr", {}, tb.columns.map((c) => el("th", { scope: "col" }, c))),
-          tb.rows.slice(0, 50).map((row) => el("tr", {}, row.map((v) => el("td", {}, v === null ? "" : show(v)))))))));
-    } catch (err) { out.textContent = err.message; }
-  });
-  return el("section", { "aria-label": t("analyses") }, el("h2", {}, t("analyses")), el("div", { class: "search" }, pick, run), out);
 }
 
 // The audit log for administrators: who changed what and when, newest

@@ -13,7 +13,7 @@ const TILES = "lad-tiles-1";
 const PHOTOS = "lad-photos-1";
 const KEEP = [SHELL, DATA, TILES, PHOTOS];
 const SHELL_FILES = [
-  "/field", "/static/app.js", "/static/field.js", "/static/outbox.js", "/static/app.css",
+  "/field", "/static/app.js", "/static/field.js", "/static/outbox.js", "/static/app.css", "/static/planner.css",
   "/static/vendor/maplibre-gl.js", "/static/vendor/maplibre-gl.css", "/static/favicon.svg",
   "/static/manifest.webmanifest", "/style.json", "/tiles",
 ];
