@@ -90,7 +90,9 @@ T0=$(date +%s)
 LOAD=$!
 while kill -0 $LOAD 2>/dev/null; do sleep "$SAMPLE"; kill -0 $LOAD 2>/dev/null && sample $(( $(date +%s) - T0 )); done
 wait $LOAD
-sleep 15 # idle: connections closed, goroutines should be back near the start
+# idle: connections closed; fasthttp keeps an idle worker goroutine up to
+# twice its MaxIdleWorkerDuration (10 s), so goroutines are counted after 30 s.
+sleep 30
 sample $(( $(date +%s) - T0 ))
 
 j() { python3 -c "import json,sys; d=json.load(open('$DATA/load.json')); print($1)"; }
@@ -118,7 +120,7 @@ if [ "$REPLICA" = 1 ]; then
   echo "Reads counted by the X-Read-From header (requests that read the database; cached tiles read nothing). \"read on primary\" includes tiles rendered on the primary because the replica had not yet replayed the last change."
   echo
 fi
-echo "| instance | RSS start MB | RSS peak MB | RSS end MB (15 s idle) | local tile cache at end MB | goroutines start | goroutines peak | goroutines end (15 s idle) | tiles: local hits | shared hits | rendered | shared-cache errors |"
+echo "| instance | RSS start MB | RSS peak MB | RSS end MB (30 s idle) | local tile cache at end MB | goroutines start | goroutines peak | goroutines end (30 s idle) | tiles: local hits | shared hits | rendered | shared-cache errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 echo "| A | $(first 2) | $(peak 2) | $(last 2) | $(last 6) | $(first 4) | $(peak 4) | $(last 4) | $(metric $A lad_tile_cache_hits_total) | $(metric $A lad_tile_shared_cache_hits_total) | $(metric $A lad_tile_cache_misses_total) | $(metric $A lad_tile_shared_cache_errors_total) |"
 echo "| B | $(first 3) | $(peak 3) | $(last 3) | $(last 7) | $(first 5) | $(peak 5) | $(last 5) | $(metric $B lad_tile_cache_hits_total) | $(metric $B lad_tile_shared_cache_hits_total) | $(metric $B lad_tile_cache_misses_total) | $(metric $B lad_tile_shared_cache_errors_total) |"

@@ -142,10 +142,26 @@ function urlLayers() {
   return p === null ? null : new Set(p.split(",").filter(Boolean));
 }
 function saveLayers() {
-  const on = state.catalogue.filter((l) => layerVisible(l.id)).map((l) => l.id);
+  setParam("layers", state.catalogue.filter((l) => layerVisible(l.id)).map((l) => l.id).join(","));
+}
+// setParam keeps one query parameter of the deep link (null removes it).
+function setParam(name, value) {
   const q = new URLSearchParams(location.search);
-  q.set("layers", on.join(","));
+  if (value === null) q.delete(name);
+  else q.set(name, value);
   history.replaceState(null, "", `${location.pathname}?${q}${location.hash}`);
+}
+// The selected place (?at=lon,lat): its popup opens again from a link.
+function urlPlace() {
+  const m = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(new URLSearchParams(location.search).get("at") || "");
+  return m ? new maplibregl.LngLat(Number(m[1]), Number(m[2])) : null;
+}
+async function reopenPlace() {
+  const ll = urlPlace();
+  if (!ll) return;
+  if (!state.map.getBounds().contains(ll)) state.map.jumpTo({ center: ll, zoom: Math.max(state.map.getZoom(), 16) });
+  if (!state.map.loaded() || !state.map.areTilesLoaded()) await new Promise((resolve) => state.map.once("idle", resolve));
+  showFeatures({ point: state.map.project(ll), lngLat: ll });
 }
 function styleLayersOf(id) {
   return state.map.getStyle().layers.filter((l) => l.metadata && l.metadata["lad:layer"] === id);
@@ -221,6 +237,7 @@ async function plannerMode(panel) {
     const ctx = { state, t, el, getJSON, show };
     panel.append(consult.plannerSection(ctx), ingest.ingestSection(ctx));
   }
+  await reopenPlace();
 }
 
 // show formats a value for people: numbers with at most two decimals in
@@ -248,7 +265,10 @@ function showFeatures(e) {
   if (!body.childElementCount) body.append(t("noFeatures"));
   const applies = el("div", { class: "applies", "aria-live": "polite" }, t("loading"));
   body.prepend(applies);
-  new maplibregl.Popup({ maxWidth: "380px" }).setLngLat(e.lngLat).setDOMContent(body).addTo(state.map);
+  const popup = new maplibregl.Popup({ maxWidth: "380px" }).setLngLat(e.lngLat).setDOMContent(body).addTo(state.map);
+  setParam("at", `${e.lngLat.lng.toFixed(6)},${e.lngLat.lat.toFixed(6)}`);
+  popup.on("close", () => { if (state.popup === popup) setParam("at", null); });
+  state.popup = popup;
   whatApplies(e.lngLat, applies);
 }
 

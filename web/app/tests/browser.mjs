@@ -76,6 +76,16 @@ async function idle(page) {
   const applies = await page.locator(".applies").textContent();
   report("click shows what applies here", applies.includes("Co tu obowiązuje") && /Działka: \d{6}_\d\.\d{4}\./.test(applies), applies);
   await page.screenshot({ path: `${out}/planner-popup.png` });
+  // The selected place is in the link: opened again, the link shows the same
+  // parcel's report.
+  const linked = page.url();
+  const { page: again } = await open(linked.slice(base.length));
+  await again.waitForSelector(".applies h4", { timeout: 30000 });
+  const againText = await again.locator(".applies").textContent();
+  const parcelOf = (s) => (/Działka: (\S+)/.exec(s) || [])[1];
+  report("deep link keeps the selected place", linked.includes("at=") && parcelOf(againText) !== undefined && parcelOf(againText) === parcelOf(applies),
+    { linked, first: parcelOf(applies), again: parcelOf(againText) });
+  await again.close();
   await page.keyboard.press("Escape");
   await axe(page, "planner");
   await page.screenshot({ path: `${out}/planner.png` });
