@@ -48,8 +48,8 @@ func loadParcelsGeoJSON(ctx context.Context, b *batch, r io.Reader) error {
 	return sink.finish(ctx, gr.SRID())
 }
 
-// parcelSink takes a file's parcels one by one. A municipality's first
-// load (the parcel table empty, the file in EPSG:2180) goes straight into
+// parcelSink takes a file's parcels one by one. A city's first load (the
+// parcel table empty, the file in EPSG:2180) goes straight into
 // the table with one COPY that runs while the file is read, and is
 // validated there afterwards (sql/ingest/parcels.sql, first_*): the
 // database stores rows on one core while Go decodes on the other, and no

@@ -29,7 +29,7 @@ SELECT key,
        ST_Multi(geom), $1
 FROM stage WHERE ok
 
--- A municipality's first load goes straight into the empty table
+-- A city's first load goes straight into the empty table
 -- (ingest.parcelSink): rows carry id = offset + line, so that the checks
 -- below name each defective row's line; the table's unique and validity
 -- constraints and its indexes come back once the defects are gone.
