@@ -407,3 +407,22 @@ func TestFirstLoadRepair(t *testing.T) {
 		t.Errorf("the id sequence does not continue after the loaded ids (%d rows at or above it)", n)
 	}
 }
+
+// A first load from another CRS goes through the stage: validated there,
+// transformed, inserted with the indexes built afterwards; the validity
+// check stays as it was (the rows were transformed after validation, so
+// the check is evaluated for each of them).
+func TestBulkFirstLoadThroughStage(t *testing.T) {
+	in, d := newIngester(t)
+	src := bytes.Replace(benchCollection(bulkRows+10), []byte("EPSG::2180"), []byte("EPSG::2177"), 1)
+	rep, err := in.Reader(context.Background(), KindParcels, "first-2177.geojson", bytes.NewReader(src), Options{})
+	if err != nil || rep.Inserted != bulkRows+10 || rep.Rejected != 0 {
+		t.Fatalf("%v: inserted %d rejected %d", err, rep.Inserted, rep.Rejected)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_indexes WHERE tablename = 'parcel'`); n != 5 {
+		t.Errorf("parcel has %d indexes after the bulk load, want 5", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'parcel'::regclass AND contype = 'c' AND convalidated AND pg_get_constraintdef(oid) LIKE '%lad_valid_geom(%'`); n != 1 {
+		t.Errorf("validity check not validated after a transformed load (%d)", n)
+	}
+}

@@ -281,13 +281,8 @@ func mergeParcels(ctx context.Context, b *batch, st *stage, srid int) error {
 		return err
 	}
 	var ins, upd int
-	if err := st.bulk(ctx, "parcel", func(empty bool) error {
-		if !empty {
-			return b.tx.QueryRow(ctx, parcelsSQL["merge"], b.batchID).Scan(&ins, &upd)
-		}
-		tag, err := b.tx.Exec(ctx, parcelsSQL["insert"], b.batchID)
-		ins = int(tag.RowsAffected())
-		return err
+	if err := st.bulk(ctx, "parcel", func() error {
+		return b.tx.QueryRow(ctx, parcelsSQL["merge"], b.batchID).Scan(&ins, &upd)
 	}); err != nil {
 		return fmt.Errorf("merge parcels: %w", err)
 	}

@@ -243,22 +243,21 @@ const bulkRows = 20000
 
 // bulk runs merge; when the table is empty and the batch large (a city's
 // first load of its parcels from another CRS), the table is unindexed for
-// the insert (batch.unindex) — the stage has validated the rows. merge
-// learns whether the table was empty (a plain INSERT will do).
-func (s *stage) bulk(ctx context.Context, table string, merge func(empty bool) error) error {
+// the insert (batch.unindex) — the stage has validated the rows.
+func (s *stage) bulk(ctx context.Context, table string, merge func() error) error {
 	var n int
 	var empty bool
 	if err := s.b.tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM stage WHERE ok), NOT EXISTS (SELECT 1 FROM "+pgx.Identifier{table}.Sanitize()+")").Scan(&n, &empty); err != nil {
 		return err
 	}
 	if !empty || n < bulkRows {
-		return merge(empty)
+		return merge()
 	}
 	restore, err := s.b.unindex(ctx, table, unindexOptions{checks: !s.transformed})
 	if err != nil {
 		return err
 	}
-	if err := merge(true); err != nil {
+	if err := merge(); err != nil {
 		return err
 	}
 	return restore(ctx)

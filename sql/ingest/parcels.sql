@@ -18,17 +18,6 @@ WITH up AS (
 )
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
 
--- name: insert
--- A first load into the empty table (stage.bulk): every staged parcel is
--- new, and keys are unique in the stage, so a plain INSERT does. $1: batch id.
-INSERT INTO parcel (teryt, terc, obreb, number, geom, batch_id)
-SELECT key,
-       replace(split_part(key, '.', 1), '_', ''),
-       split_part(key, '.', 2),
-       substr(key, length(split_part(key, '.', 1)) + length(split_part(key, '.', 2)) + 3),
-       ST_Multi(geom), $1
-FROM stage WHERE ok
-
 -- A city's first load goes straight into the empty table
 -- (ingest.parcelSink): rows carry id = offset + line, so that the checks
 -- below name each defective row's line; the table's unique and validity
