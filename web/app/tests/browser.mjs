@@ -3,25 +3,9 @@
 // cmd/lad/browser_test.go (go test), which starts the server and checks the
 // database afterwards. Usage: node browser.mjs BASE_URL OUT_DIR
 // Prints one JSON line per check; exits non-zero when a check fails.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { base, out, report, start, axe, finish } from "./harness.mjs";
 
-const [base, out] = process.argv.slice(2);
-mkdirSync(out, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-let failed = 0;
-const report = (name, ok, detail) => {
-  console.log(JSON.stringify({ check: name, ok, detail }));
-  if (!ok) failed++;
-};
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await start();
 
 async function open(path, viewport = { width: 1280, height: 800 }) {
   const page = await browser.newPage({ viewport });
@@ -31,13 +15,6 @@ async function open(path, viewport = { width: 1280, height: 800 }) {
   await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 45000 });
   await page.waitForFunction(() => window.ladMap && window.ladMap.loaded() && window.ladMap.areTilesLoaded(), null, { timeout: 45000 });
   return { page, errors };
-}
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }));
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  report(`axe ${name}`, bad.length === 0, bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`));
 }
 
 const rendered = (page, layer) => page.evaluate((id) =>
@@ -180,6 +157,4 @@ if (process.env.LAD_TEST_ADMIN) {
   await page.close();
 }
 
-await browser.close();
-console.log(JSON.stringify({ failed }));
-process.exit(failed ? 1 : 0);
+await finish();

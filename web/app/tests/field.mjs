@@ -7,37 +7,13 @@
 // Prints one JSON line per check, and the ids of the inspections recorded
 // ({"online_inspection": …}, {"offline_inspection": …}); exits non-zero
 // when a check fails.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { base, out, report, start, axe, finish } from "./harness.mjs";
 import { fileURLToPath } from "node:url";
 
 // Let routes see the service worker's own requests (to cut them off too).
 process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS ??= "1";
-const [base, out] = process.argv.slice(2);
-mkdirSync(out, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const run = Date.now().toString(36); // tells this run's records from earlier ones
 const photo = fileURLToPath(new URL("./testdata/nosnik.png", import.meta.url));
-let failed = 0;
-const report = (name, ok, detail) => {
-  console.log(JSON.stringify({ check: name, ok, detail }));
-  if (!ok) failed++;
-};
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-});
-
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }));
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  report(`axe ${name}`, bad.length === 0, bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length}) ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`));
-}
 
 const ready = (page) => page.waitForFunction(() => document.body.dataset.ready === "true" && window.ladMap && window.ladMap.loaded(), null, { timeout: 45000 });
 const waiting = (page) => page.locator("#outbox-count").getAttribute("data-waiting");
@@ -55,6 +31,7 @@ async function setOffline(context, off) {
   }
 }
 
+const browser = await start();
 const context = await browser.newContext({
   viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "pl-PL",
   geolocation: { latitude: 51.1100, longitude: 17.0330, accuracy: 12 }, permissions: ["geolocation"], serviceWorkers: "allow",
@@ -212,6 +189,4 @@ try {
   await page.screenshot({ path: `${out}/field-failure.png` }).catch(() => {});
   report("field app flow", false, { error: err.message.split("\n")[0], panel: await page.locator("#panel").textContent().catch(() => "") });
 }
-await browser.close();
-console.log(JSON.stringify({ failed }));
-process.exit(failed ? 1 : 0);
+await finish();

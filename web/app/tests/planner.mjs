@@ -7,25 +7,10 @@
 // only features inside it, of the period), and on a phone every header
 // link is on screen. axe-core checks each screen.
 // Usage: node planner.mjs BASE_URL OUT_DIR; prints one JSON line per check.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { base, out, report, start, axe, finish } from "./harness.mjs";
+import { readFileSync } from "node:fs";
 
-const [base, out] = process.argv.slice(2);
-mkdirSync(out, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-let failed = 0;
-const report = (name, ok, detail) => {
-  console.log(JSON.stringify({ check: name, ok, detail }));
-  if (!ok) failed++;
-};
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await start();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
 
 async function ready(page) {
@@ -35,12 +20,6 @@ async function ready(page) {
 async function idle(page) {
   await page.waitForFunction(() => window.ladMap && window.ladMap.loaded() && window.ladMap.areTilesLoaded(), null, { timeout: 45000 });
   await page.waitForTimeout(400);
-}
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }));
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  report(`axe ${name}`, bad.length === 0, bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`));
 }
 // The features of a catalogue layer the map draws now (not the DOM).
 const features = (page, layer) => page.evaluate((id) => window.ladMap.queryRenderedFeatures()
@@ -208,6 +187,4 @@ for (const path of ["/", "/field", "/konsultacje"]) {
   await en.close();
 }
 
-await browser.close();
-console.log(JSON.stringify({ failed }));
-process.exit(failed ? 1 : 0);
+await finish();

@@ -11,27 +11,10 @@
 // LAD_TEST_PHASE=closed (after the test closed the consultation): the
 //   resident reads the answers, the planner's among them.
 // Prints one JSON line per check; exits non-zero when a check fails.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { base, out, report, start, axe, finish } from "./harness.mjs";
 
-const [base, out] = process.argv.slice(2);
-mkdirSync(out, { recursive: true });
 const phase = process.env.LAD_TEST_PHASE || "open";
 const reason = "Test: obniżono maksymalną wysokość do 12 m.";
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-let failed = 0;
-const report = (name, ok, detail) => {
-  console.log(JSON.stringify({ check: name, ok, detail }));
-  if (!ok) failed++;
-};
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-});
 
 async function open(context, path) {
   const page = await context.newPage();
@@ -42,15 +25,9 @@ async function open(context, path) {
   return { page, errors };
 }
 
-async function axe(page, name, include) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate((inc) => axe.run(inc ? { include: [inc] } : document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }), include || null);
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  report(`axe ${name}`, bad.length === 0, bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes.slice(0, 2).map((n) => n.target).join(" ")})`));
-}
-
 const desktop = { viewport: { width: 1280, height: 860 } };
 
+const browser = await start();
 if (phase === "open") {
   // Residents: the draft against the plans in force.
   {
@@ -217,6 +194,4 @@ if (phase === "closed") {
   await context.close();
 }
 
-await browser.close();
-console.log(JSON.stringify({ failed }));
-process.exit(failed ? 1 : 0);
+await finish();
