@@ -17,7 +17,8 @@ const S = {
     result: "Wynik paczki", log: "Dziennik paczek", refresh: "Odśwież", rejected: "Odrzucone rekordy", noRejected: "Brak odrzuconych rekordów.",
     showRejected: "Pokaż odrzucone", failed: "Nie wczytano pliku", loading: "Wczytywanie…",
     kinds: { plan: "plany (APP GML, GeoJSON)", parcels: "działki ewidencyjne", permits: "pozwolenia i decyzje (RWDZ CSV)", ads: "reklamy (uchwała, nośniki, kontrole)", districts: "osiedla i dzielnice" },
-    statuses: { committed: "zapisano", unchanged: "bez zmian (ten sam plik)", failed: "błąd", "dry-run": "sprawdzono (bez zapisu)", running: "w toku" },
+    statuses: { committed: "zapisano", unchanged: "bez zmian (ten sam plik)", failed: "błąd", "dry-run": "sprawdzono (bez zapisu)", running: "w toku",
+      allRejected: "nic nie zapisano: odrzucono wszystkie rekordy" },
     cols: { id: "Nr", kind: "Rodzaj", source: "Plik", terc: "Gmina", by: "Kto", started: "Rozpoczęto", status: "Stan", read: "Odczytano",
       inserted: "Dodano", updated: "Zmieniono", unchanged: "Bez zmian", rejected: "Odrzucono", ms: "Czas [ms]", message: "Komunikat" },
     rcols: { source: "Plik", line: "Wiersz", feature: "Obiekt", field: "Pole", reason: "Powód", severity: "Waga" },
@@ -32,7 +33,8 @@ const S = {
     result: "Batch result", log: "Batch log", refresh: "Refresh", rejected: "Rejected records", noRejected: "No rejected records.",
     showRejected: "Show rejected", failed: "The file was not loaded", loading: "Loading…",
     kinds: { plan: "plans (APP GML, GeoJSON)", parcels: "cadastral parcels", permits: "permits and decisions (RWDZ CSV)", ads: "advertising (resolution, carriers, inspections)", districts: "districts" },
-    statuses: { committed: "stored", unchanged: "unchanged (same file)", failed: "failed", "dry-run": "validated (no writes)", running: "running" },
+    statuses: { committed: "stored", unchanged: "unchanged (same file)", failed: "failed", "dry-run": "validated (no writes)", running: "running",
+      allRejected: "nothing stored: every record rejected" },
     cols: { id: "No.", kind: "Kind", source: "File", terc: "Municipality", by: "By", started: "Started", status: "Status", read: "Read",
       inserted: "Inserted", updated: "Updated", unchanged: "Unchanged", rejected: "Rejected", ms: "Time [ms]", message: "Message" },
     rcols: { source: "File", line: "Line", feature: "Feature", field: "Field", reason: "Reason", severity: "Severity" },
@@ -147,7 +149,7 @@ export function openIngest(ctx) {
         setPhase("failed", `${s.failed}: ${(r && r.error) || xhr.statusText || xhr.status}`, 0);
         return;
       }
-      setPhase("done", `${s.result}: ${s.statuses[r.status] || r.status}`, 100);
+      setPhase("done", `${s.result}: ${statusText(s, r.status, r)}`, 100);
       result.replaceChildren(resultCard(r, ctx));
       if (r.batch_id) showBatch(r.batch_id);
       loadLog();
@@ -159,6 +161,13 @@ export function openIngest(ctx) {
   form.elements.file.focus();
 }
 
+// statusText names a batch's outcome; a batch that committed without
+// storing anything because every record was rejected says so.
+function statusText(s, status, counts) {
+  if (status === "committed" && counts.rejected > 0 && counts.inserted + counts.updated + counts.unchanged === 0) return s.statuses.allRejected;
+  return s.statuses[status] || status;
+}
+
 // resultCard shows one upload's report: status and counts.
 function resultCard(r, ctx) {
   const s = strings(ctx);
@@ -166,7 +175,7 @@ function resultCard(r, ctx) {
   const c = s.cols;
   const cells = [[c.read, r.read], [c.inserted, r.inserted], [c.updated, r.updated], [c.unchanged, r.unchanged], [c.rejected, r.rejected]];
   return el("div", { class: "card", id: "ingest-batch", "data-batch": r.batch_id, "data-status": r.status },
-    el("h3", {}, `${s.result}: ${s.batch(r.batch_id)} – ${s.statuses[r.status] || r.status}`),
+    el("h3", {}, `${s.result}: ${s.batch(r.batch_id)} – ${statusText(s, r.status, r)}`),
     el("div", { class: "note" }, `${r.source} · ${r.kind} · ${r.format}${r.message ? ` · ${r.message}` : ""}`),
     el("table", { class: "data counts" },
       el("thead", {}, el("tr", {}, cells.map(([h]) => el("th", { scope: "col" }, h)))),
@@ -184,7 +193,7 @@ function batchTable(batches, ctx, open) {
       el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, batches.map((b) => el("tr", { "data-batch": b.id },
         el("td", { class: "num" }, String(b.id)), el("td", {}, b.kind), el("td", {}, b.source), el("td", {}, b.terc || ""),
-        el("td", {}, b.created_by), el("td", {}, new Date(b.started_at).toLocaleString(state.lang)), el("td", {}, s.statuses[b.status] || b.status),
+        el("td", {}, b.created_by), el("td", {}, new Date(b.started_at).toLocaleString(state.lang)), el("td", {}, statusText(s, b.status, b)),
         [b.read, b.inserted, b.updated, b.unchanged, b.rejected, b.duration_ms ?? ""].map((v) => el("td", { class: "num" }, String(v))),
         el("td", {}, b.rejected > 0 ? el("button", { type: "button", class: "secondary", "aria-label": `${s.showRejected}: ${s.batch(b.id)}`, onclick: () => open(b.id) }, s.showRejected) : ""))))));
 }

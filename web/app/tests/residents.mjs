@@ -157,8 +157,10 @@ if (phase === "open") {
       rejected: Number(document.querySelector('#ingest-batch [data-count="Odrzucono"]').textContent),
       rows: document.querySelectorAll("#rejections tbody tr").length,
       first: document.querySelector("#rejections tbody tr").textContent,
+      heading: document.querySelector("#ingest-batch h3").textContent,
     }));
-    report("ingest: a bad file's rejected records", bad.rejected > 0 && bad.rows === bad.rejected && bad.first.includes("0264011"), bad);
+    report("ingest: a bad file's rejected records", bad.rejected > 0 && bad.rows === bad.rejected && bad.first.includes("0264011") &&
+      bad.heading.includes("nic nie zapisano"), bad);
     console.log(JSON.stringify({ batch_ok: ok.id, batch_bad: bad.id }));
     await page.screenshot({ path: `${out}/planner-ingest.png`, fullPage: true });
     await axe(page, "planner ingest");
