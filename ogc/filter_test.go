@@ -295,6 +295,31 @@ func TestFunctionCollectionArguments(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	planner := access.Subject{Role: access.Planner, TERCs: []string{"0264011"}}
 	app := web.New(web.Config{}, log, func(context.Context) error { return nil }, web.As{Subject: planner}, New(d.Pool, cat, log)).App()
+
+	// The OpenAPI document declares the arguments, typed, and validates.
+	resp, err := app.Test(httptest.NewRequest("GET", "/ogc/api", nil), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil || doc.Validate(context.Background()) != nil {
+		t.Fatalf("OpenAPI document for a planner: %v", err)
+	}
+	for _, want := range []struct{ path, name, typ, format string }{
+		{"/collections/change_events/items", "date_from", "string", "date"},
+		{"/collections/change_events/items", "date_to", "string", "date"},
+		{"/collections/development_pressure/items", "cell_m", "integer", ""},
+	} {
+		item := doc.Paths.Value(want.path)
+		var p *openapi3.Parameter
+		if item != nil && item.Get != nil {
+			p = item.Get.Parameters.GetByInAndName("query", want.name)
+		}
+		if p == nil || p.Schema == nil || !p.Schema.Value.Type.Is(want.typ) || p.Schema.Value.Format != want.format {
+			t.Errorf("%s does not declare %s as %s %s", want.path, want.name, want.typ, want.format)
+		}
+	}
 	for _, tc := range []struct {
 		query string
 		code  int

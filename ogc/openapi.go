@@ -3,6 +3,7 @@ package ogc
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/ladgis/lad/layers"
 	"github.com/ladgis/lad/web"
 )
 
@@ -42,6 +43,12 @@ func (s *Server) openAPI(c *fiber.Ctx) error {
 				params = append(params, param(a.Name, "query", a.Title.EN, str, false))
 			}
 		}
+		// A function collection's arguments (the same as its tiles').
+		for _, p := range l.Params {
+			if p.Arg {
+				params = append(params, param(p.Name, "query", p.Title.EN, paramSchema(p), false))
+			}
+		}
 		paths["/collections/"+l.ID] = map[string]any{"get": map[string]any{"summary": l.Title.EN, "operationId": "describe_" + l.ID, "responses": ok("collection", "application/json")}}
 		paths["/collections/"+l.ID+"/queryables"] = map[string]any{"get": map[string]any{"summary": "queryables of " + l.ID, "operationId": "queryables_" + l.ID, "responses": ok("queryables", "application/schema+json")}}
 		paths["/collections/"+l.ID+"/items"] = map[string]any{"get": map[string]any{"summary": "features of " + l.ID, "operationId": "items_" + l.ID, "parameters": params, "responses": ok("features", geojsonCT)}}
@@ -55,4 +62,22 @@ func (s *Server) openAPI(c *fiber.Ctx) error {
 		"servers": []any{map[string]any{"url": base(c)}},
 		"paths":   paths,
 	})
+}
+
+// paramSchema is the JSON schema of a layer parameter's values.
+func paramSchema(p layers.Param) map[string]any {
+	switch p.Type {
+	case "date":
+		return map[string]any{"type": "string", "format": "date"}
+	case "int":
+		sc := map[string]any{"type": "integer"}
+		if p.Min != nil {
+			sc["minimum"] = *p.Min
+		}
+		if p.Max != nil {
+			sc["maximum"] = *p.Max
+		}
+		return sc
+	}
+	return map[string]any{"type": "string"}
 }
