@@ -48,14 +48,20 @@ export async function analysesPanel(ctx) {
   };
   pick.addEventListener("change", build);
   build();
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  // A deep link (?analysis=NAME&analysis_args=…&bar=LABEL) runs the
+  // analysis again with its parameters and shows the same bar.
+  const link = new URLSearchParams(location.search);
+  let wantBar = link.get("bar");
+  const run = async () => {
     const a = list.find((x) => x.name === pick.value);
     const q = new URLSearchParams();
     for (const p of a.params) {
       const v = form.elements[p.name].value.trim();
       if (v) q.set(p.name, v);
     }
+    ctx.setParam("analysis", a.name);
+    ctx.setParam("analysis_args", q.toString() || null);
+    ctx.setParam("bar", null);
     out.textContent = t("loading");
     try {
       const r = await getJSON(`/api/analysis/${a.name}?${q}`);
@@ -78,8 +84,20 @@ export async function analysesPanel(ctx) {
               linked ? el("td", {}, li >= 0 ? chart.rowButton(row) : "") : null)))));
       }
       out.replaceChildren(el("h3", {}, tr.results), ...parts);
+      if (chart && wantBar) await chart.select(wantBar);
+      wantBar = null;
     } catch (err) { out.textContent = err.message; }
-  });
+  };
+  form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
   section.append(form, out);
+  const linked = list.find((x) => x.name === link.get("analysis"));
+  if (linked) {
+    pick.value = linked.name;
+    build();
+    for (const [k, v] of new URLSearchParams(link.get("analysis_args") || "")) {
+      if (form.elements[k]) form.elements[k].value = v;
+    }
+    setTimeout(run, 0); // once the panel is on the page
+  }
   return section;
 }

@@ -195,7 +195,7 @@ function makeMap() {
 async function plannerMode(panel) {
   // The planners' modules: time sliders, analysis charts, export.
   const [timeline, analyses, exporter] = await Promise.all([import("/static/timeline.js"), import("/static/analyses.js"), import("/static/export.js")]);
-  const ctx = { state, t, el, title, getJSON, show, setLayerVisible, layerVisible, styleLayersOf, saveLayers };
+  const ctx = { state, t, el, title, getJSON, show, setLayerVisible, layerVisible, styleLayersOf, saveLayers, setParam };
   const search = el("form", { class: "search", role: "search", onsubmit: (e) => { e.preventDefault(); find(e.target.q.value); } },
     el("label", { for: "q", class: "skip" }, t("search")),
     el("input", { id: "q", name: "q", type: "search", placeholder: t("search"), "aria-label": t("search") }),

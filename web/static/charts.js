@@ -101,9 +101,10 @@ export async function barChart(ctx, spec, tb) {
   const layerTitle = layer ? (layer.title[state.lang] || layer.title.pl) : spec.layer;
   const status = el("div", { class: "status", "aria-live": "polite", id: "chart-status" });
   const clear = el("button", { type: "button", class: "secondary", hidden: true }, tr.clear);
-  clear.addEventListener("click", () => { clearHighlight(ctx); status.textContent = ""; clear.hidden = true; });
+  clear.addEventListener("click", () => { clearHighlight(ctx); status.textContent = ""; clear.hidden = true; ctx.setParam("bar", null); });
   const show = async (i) => {
     const vars = { layer: layerTitle, prop: spec.property, value: labels[i] };
+    ctx.setParam("bar", labels[i]);
     try {
       const n = await highlight(ctx, spec.layer, spec.property, labels[i]);
       status.textContent = fill(n ? tr.shown : tr.none, { ...vars, n });
@@ -130,6 +131,8 @@ export async function barChart(ctx, spec, tb) {
   });
   window.ladChart = chart; // for tests and the console
   return { element: el("div", { class: "card", role: "region", "aria-label": tr.chart }, el("strong", {}, tb.title), wrap, status, clear),
+    // select shows a bar's features by its label (a deep link's ?bar=).
+    select: (label) => { const i = labels.indexOf(label); return i >= 0 ? show(i) : Promise.resolve(); },
     rowButton: (row) => {
       const i = labels.indexOf(String(row[li]));
       if (i < 0) return "";

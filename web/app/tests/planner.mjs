@@ -115,6 +115,18 @@ let year;
     { bar, before: before.length, after: after.length, years, status: await page.locator("#chart-status").textContent() });
   await axe(page, "planner analysis chart");
   await page.screenshot({ path: `${out}/planner-chart.png` });
+  // The link keeps the analysis, its parameters and the bar: opened again,
+  // it draws the same features.
+  const linked = page.url();
+  const again = await context.newPage();
+  await again.goto(linked);
+  await again.waitForFunction(() => document.querySelector("#chart-status") && document.querySelector("#chart-status").textContent.length > 0, null, { timeout: 45000 });
+  await idle(again);
+  const againYears = [...new Set((await features(again, "permit_conformity")).map((f) => String(f.year)))];
+  report("deep link keeps the analysis, its parameters and the bar", linked.includes("analysis=permit-conformity") && linked.includes("bar=") &&
+    (await again.locator("#ap-from_year").inputValue()) === String(hi - 9) && againYears.length === 1 && againYears[0] === bar.label,
+    { linked, againYears });
+  await again.close();
   await page.getByRole("button", { name: "Pokaż wszystkie obiekty" }).click();
   await page.getByRole("checkbox", { name: "Zgodność pozwoleń i decyzji z planami" }).uncheck();
 }
