@@ -193,6 +193,20 @@ if (phase === "closed") {
   await page.screenshot({ path: `${out}/residents-answers.png` });
   await axe(page, "residents answers");
   report("residents answers have no script errors", errors.length === 0, errors);
+  // The swipe on the phone: both maps draw, the keyboard slider is on screen.
+  await page.goto(base + "/konsultacje");
+  await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout: 45000 });
+  await page.getByRole("button", { name: "Projekt a plan obowiązujący" }).first().click();
+  await page.waitForFunction(() => window.ladCompare && window.ladCompare.before.loaded() && window.ladCompare.after.loaded()
+    && window.ladCompare.before.areTilesLoaded() && window.ladCompare.after.areTilesLoaded(), null, { timeout: 45000 });
+  const phone = await page.evaluate(() => {
+    const r = document.querySelector("#compare-slider").getBoundingClientRect();
+    return { before: window.ladCompare.before.queryRenderedFeatures().length, after: window.ladCompare.after.queryRenderedFeatures().length,
+      slider: r.width > 0 && r.left >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight };
+  });
+  report("swipe on a phone: both maps draw, the slider is on screen", phone.before > 0 && phone.after > 0 && phone.slider, phone);
+  await page.screenshot({ path: `${out}/residents-compare-phone.png` });
+  await axe(page, "residents compare on a phone");
   await context.close();
 }
 
