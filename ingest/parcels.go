@@ -281,7 +281,7 @@ func mergeParcels(ctx context.Context, b *batch, st *stage, srid int) error {
 		return err
 	}
 	var ins, upd int
-	if err := st.bulk(ctx, "parcel", func() error {
+	if err := st.bulk(ctx, []bulkTable{{"parcel", unindexOptions{checks: !st.transformed}}}, func() error {
 		return b.tx.QueryRow(ctx, parcelsSQL["merge"], b.batchID).Scan(&ins, &upd)
 	}); err != nil {
 		return fmt.Errorf("merge parcels: %w", err)

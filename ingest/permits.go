@@ -311,13 +311,21 @@ func loadPermitRows(ctx context.Context, b *batch, register string, srid int,
 		return err
 	}
 	var ins, upd, cases int
-	if err := b.tx.QueryRow(ctx, permitsSQL["merge"], b.batchID, register).Scan(&ins, &upd, &cases); err != nil {
-		return fmt.Errorf("merge permits: %w", err)
-	}
-	for _, q := range []string{"parcels", "private"} {
-		if _, err := b.tx.Exec(ctx, permitsSQL[q], register); err != nil {
-			return fmt.Errorf("merge permit %s: %w", q, err)
+	// A first load of the register unindexes permit and permit_parcel;
+	// the latter's rows are built by joining permit and parcel, so its
+	// foreign keys come back NOT VALID instead of being checked row by row.
+	if err := st.bulk(ctx, []bulkTable{{"permit", unindexOptions{}}, {"permit_parcel", unindexOptions{fks: true}}}, func() error {
+		if err := b.tx.QueryRow(ctx, permitsSQL["merge"], b.batchID, register).Scan(&ins, &upd, &cases); err != nil {
+			return fmt.Errorf("merge permits: %w", err)
 		}
+		for _, q := range []string{"parcels", "private"} {
+			if _, err := b.tx.Exec(ctx, permitsSQL[q], register); err != nil {
+				return fmt.Errorf("merge permit %s: %w", q, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if _, err := b.tx.Exec(ctx, "SELECT lad_locate_permits()"); err != nil {
 		return fmt.Errorf("locate permits on parcels: %w", err)

@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,4 +178,68 @@ func FuzzULDK(f *testing.F) {
 			_, _ = wkt.Unmarshal(p.wkt)
 		}
 	})
+}
+
+// A first load of a register into empty permit tables takes the bulk path
+// (indexes built afterwards, permit_parcel's foreign keys back NOT VALID):
+// every case and parcel link is in, the indexes and keys are back and keep
+// their actions, permits on known parcels are placed, and the same file
+// again changes nothing.
+func TestPermitsBulkFirstLoad(t *testing.T) {
+	in, d := newIngester(t)
+	ctx := context.Background()
+	if rep, err := in.Reader(ctx, KindParcels, "parcels.geojson", bytes.NewReader(benchCollection(100)), Options{}); err != nil || rep.Inserted != 100 {
+		t.Fatalf("parcels: %v %+v", err, rep)
+	}
+	indexes := func() int {
+		return count(t, d, `SELECT count(*) FROM pg_indexes WHERE tablename IN ('permit', 'permit_parcel')`)
+	}
+	before := indexes()
+	// Rows shaped like bench/ingest/gen's: two parcels per case, half of
+	// them known.
+	var csv bytes.Buffer
+	csv.WriteString("\ufeffnumer_urzad;numer_gunb;nazwa_organu;adres_organu;data_wplywu_wniosku;numer_decyzji_urzedu;data_wydania_decyzji;nazwa_inwestor;wojewodztwo;miasto;terc;cecha;cecha;ulica;ulica_dalej;nr_domu;rodzaj_inwestycji;kategoria;nazwa_zamierzenia_bud;nazwa_zam_budowlanego;kubatura;projektant_nazwisko;projektant_imie;projektant_numer_uprawnien;jednosta_numer_ew;obreb_numer;numer_dzialki;numer_arkusza_dzialki;jednostka_stara_numeracja_z_wniosku;stara_numeracja_obreb_z_wnioskiu;stara_numeracja_dzialka_z_wniosku\n")
+	const rows = bulkRows + 100
+	known := 0 // cases whose two parcels are among the 100 loaded
+	for k := 0; k < rows; k++ {
+		c := k / 2
+		if k%2 == 0 && k%200 < 100 {
+			known++
+		}
+		fmt.Fprintf(&csv, "AB/%d/2024;WRO-AB/WNIOSEK/%d/2024;Prezydent Wrocławia;pl. Nowy Targ 1-8, 50-141 Wrocław;2024-%02d-%02d 00:00:00;%d/2024;2024-%02d-%02d 00:00:00;;dolnośląskie;Wrocław;0264011;;;;;;Obiekt budowlany;XIII;budowa nowego/nowych obiektów budowlanych;budowa budynku;%d;[REDACTED];[REDACTED];[REDACTED];026401_1;0000;%d;;;;\n",
+			c, c, 1+c%12, 1+c%28, c, 1+c%12, 1+(c+5)%28, 500+c%5000, k%200)
+	}
+	rep, err := in.Reader(ctx, KindPermits, "rwdz.csv", bytes.NewReader(csv.Bytes()), Options{})
+	if err != nil || rep.Status != "committed" || rep.Inserted != rows/2 {
+		t.Fatalf("permits: %v inserted %d (%s)", err, rep.Inserted, rep.Message)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit_parcel`); n != rows {
+		t.Errorf("%d parcel links, want %d", n, rows)
+	}
+	if n := indexes(); n != before {
+		t.Errorf("%d indexes on the permit tables after the bulk load, %d before", n, before)
+	}
+	if n := count(t, d, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'permit_parcel'::regclass AND contype = 'f' AND NOT convalidated`); n != 2 {
+		t.Errorf("permit_parcel has %d foreign keys added back NOT VALID, want 2", n)
+	}
+	// Cases with a known parcel stand on it; the others wait for theirs.
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE location_source = 'parcel' AND geom IS NOT NULL`); n != known {
+		t.Errorf("%d permits placed on their parcels, want %d", n, known)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit WHERE location_source = 'none' AND location_note LIKE 'parcel not known%'`); n != rows/2-known {
+		t.Errorf("%d permits waiting for their parcels, want %d", n, rows/2-known)
+	}
+	if again, err := in.Reader(ctx, KindPermits, "rwdz.csv", bytes.NewReader(csv.Bytes()), Options{}); err != nil || again.Status != "unchanged" {
+		t.Errorf("the same file again: %v %+v", err, again.Status)
+	}
+	// The keys keep their actions: a permit deleted takes its links along.
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM permit WHERE register_id = (SELECT min(register_id) FROM permit)`); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, d, `SELECT count(*) FROM permit_parcel pp WHERE NOT EXISTS (SELECT 1 FROM permit p WHERE p.id = pp.permit_id)`); n != 0 {
+		t.Errorf("%d links left without their permit", n)
+	}
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO permit_parcel (permit_id, parcel_teryt) VALUES (-1, '026401_1.0000.1')`); err == nil {
+		t.Error("a link to no permit was accepted after the bulk load")
+	}
 }

@@ -241,26 +241,50 @@ func (s *stage) finish(ctx context.Context, srid, dim int) error {
 // table's secondary indexes and builds them again after the insert.
 const bulkRows = 20000
 
-// bulk runs merge; when the table is empty and the batch large (a city's
-// first load of its parcels from another CRS), the table is unindexed for
-// the insert (batch.unindex) — the stage has validated the rows.
-func (s *stage) bulk(ctx context.Context, table string, merge func() error) error {
+// bulkTable is a table a merge fills and what a bulk load may take off it.
+type bulkTable struct {
+	name string
+	off  unindexOptions
+}
+
+// bulk runs merge; when its tables are all empty and the batch large (a
+// city's first load), they are unindexed for the insert (batch.unindex) —
+// the stage has validated the rows.
+func (s *stage) bulk(ctx context.Context, tables []bulkTable, merge func() error) error {
 	var n int
-	var empty bool
-	if err := s.b.tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM stage WHERE ok), NOT EXISTS (SELECT 1 FROM "+pgx.Identifier{table}.Sanitize()+")").Scan(&n, &empty); err != nil {
+	if err := s.b.tx.QueryRow(ctx, stageSQL["count_ok"]).Scan(&n); err != nil {
 		return err
 	}
-	if !empty || n < bulkRows {
+	if n < bulkRows {
 		return merge()
 	}
-	restore, err := s.b.unindex(ctx, table, unindexOptions{checks: !s.transformed})
-	if err != nil {
-		return err
+	for _, t := range tables {
+		var empty bool
+		// Table names come from the loaders' code, never from input.
+		if err := s.b.tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM "+pgx.Identifier{t.name}.Sanitize()+")").Scan(&empty); err != nil {
+			return err
+		}
+		if !empty {
+			return merge()
+		}
+	}
+	var restores []func(context.Context) error
+	for _, t := range tables {
+		restore, err := s.b.unindex(ctx, t.name, t.off)
+		if err != nil {
+			return err
+		}
+		restores = append(restores, restore)
 	}
 	if err := merge(); err != nil {
 		return err
 	}
-	return restore(ctx)
+	for _, restore := range restores {
+		if err := restore(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unindexOptions say what batch.unindex takes off besides the non-unique
@@ -268,16 +292,19 @@ func (s *stage) bulk(ctx context.Context, table string, merge func() error) erro
 type unindexOptions struct {
 	checks bool // geometry validity checks (lad_valid_geom)
 	unique bool // unique constraints (the caller removes duplicates first)
+	fks    bool // foreign keys (the merge builds the rows by joining the tables they reference)
 }
 
 // unindex prepares an empty table for a bulk load in the batch's
 // transaction: it drops the non-unique indexes (and, as asked, the
-// geometry validity checks and unique constraints), and returns the step
-// that puts them back — indexes built once, which is about ten times
-// faster than growing a GIST index a row at a time; checks added back NOT
-// VALID (the loader validated the rows with the same predicate, and the
-// checks hold every later write); unique constraints rebuilt, which
-// verifies them. Readers of the (empty) table wait for the commit.
+// geometry validity checks, unique constraints and foreign keys), and
+// returns the step that puts them back — indexes built once, which is
+// about ten times faster than growing a GIST index a row at a time;
+// checks and foreign keys added back NOT VALID (the loader validated the
+// rows with the same predicate, or built them from the referenced rows;
+// both hold every later write and keep their actions); unique constraints
+// rebuilt, which verifies them. Readers of the (empty) table wait for the
+// commit.
 func (b *batch) unindex(ctx context.Context, table string, o unindexOptions) (func(context.Context) error, error) {
 	tx := b.tx
 	indexes, err := catalogPairs(ctx, tx, stageSQL["secondary_indexes"], table)
@@ -299,6 +326,13 @@ func (b *batch) unindex(ctx context.Context, table string, o unindexOptions) (fu
 		}
 		constraints = append(constraints, uniques...)
 	}
+	if o.fks {
+		fks, err := catalogPairs(ctx, tx, stageSQL["foreign_keys"], table)
+		if err != nil {
+			return nil, err
+		}
+		constraints = append(constraints, fks...)
+	}
 	// Names and definitions below come from the catalogue (pg_index,
 	// pg_constraint), never from input.
 	tbl := pgx.Identifier{table}.Sanitize()
@@ -315,7 +349,7 @@ func (b *batch) unindex(ctx context.Context, table string, o unindexOptions) (fu
 	return func(ctx context.Context) error {
 		for _, c := range constraints {
 			def := c[1]
-			if strings.HasPrefix(def, "CHECK") {
+			if strings.HasPrefix(def, "CHECK") || strings.HasPrefix(def, "FOREIGN KEY") {
 				def += " NOT VALID"
 			}
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+tbl+" ADD CONSTRAINT "+c[0]+" "+def); err != nil {

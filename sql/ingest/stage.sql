@@ -86,3 +86,11 @@ SELECT quote_ident(conname), pg_get_constraintdef(oid)
 FROM pg_constraint
 WHERE conrelid = $1::regclass AND contype = 'u'
 ORDER BY 1
+
+-- name: foreign_keys
+-- The foreign keys of a table with their definitions (actions included).
+-- $1: table name.
+SELECT quote_ident(conname), pg_get_constraintdef(oid)
+FROM pg_constraint
+WHERE conrelid = $1::regclass AND contype = 'f'
+ORDER BY 1
