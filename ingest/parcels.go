@@ -2,9 +2,11 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
 
@@ -211,16 +213,22 @@ func (p *parcelSink) finishFirst(ctx context.Context) error {
 			return fmt.Errorf("drop invalid geometries: %w", err)
 		}
 	}
-	dups, err := b.collectRejections(ctx, parcelsSQL["first_duplicates"], p.offset)
-	if err != nil {
+	if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
 		return err
 	}
-	if len(dups) > 0 {
+	// Duplicate TERYT ids are rare: putting the unique constraint back
+	// (first, in a savepoint) finds whether there are any, and only then
+	// are they looked for, rejected and dropped.
+	if err := p.restoreOr(ctx, func() error {
+		dups, err := b.collectRejections(ctx, parcelsSQL["first_duplicates"], p.offset)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, parcelsSQL["first_drop"], ids(dups)); err != nil {
 			return fmt.Errorf("drop duplicates: %w", err)
 		}
-	}
-	if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	var n, last int64
@@ -228,6 +236,31 @@ func (p *parcelSink) finishFirst(ctx context.Context) error {
 		return fmt.Errorf("count parcels: %w", err)
 	}
 	b.report.Inserted += int(n)
+	return nil
+}
+
+// restoreOr puts the table's constraints and indexes back in a savepoint;
+// when a unique constraint fails, it rolls back to the savepoint, runs
+// dedupe and puts them back again.
+func (p *parcelSink) restoreOr(ctx context.Context, dedupe func() error) error {
+	sp, err := p.b.tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	err = p.restore(ctx)
+	if err == nil {
+		return sp.Commit(ctx)
+	}
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return rerr
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" { // unique_violation
+		return err
+	}
+	if err := dedupe(); err != nil {
+		return err
+	}
 	return p.restore(ctx)
 }
 
