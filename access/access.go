@@ -92,3 +92,12 @@ func (s Subject) Scope() []string {
 
 // Staff reports whether s is signed in with a staff role.
 func (s Subject) Staff() bool { return s.Role != Anonymous }
+
+// Name is who records name s as (answered by, ingested by): the login, or
+// the role for a caller without one.
+func (s Subject) Name() string {
+	if s.Login != "" {
+		return s.Login
+	}
+	return string(s.Role)
+}

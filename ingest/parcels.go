@@ -79,26 +79,19 @@ func (p *parcelSink) add(ctx context.Context, line int, fid string, id ParcelID,
 	reject := func(field, reason string) error {
 		return p.b.reject(ctx, Rejection{FeatureID: fid, Line: line, Field: field, Reason: reason})
 	}
-	var mp orb.MultiPolygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		mp = orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		mp = g
-	case nil:
-		return reject("geometry", "no geometry")
-	default:
-		return reject("geometry", fmt.Sprintf("a polygon was expected, got %s", g.GeoJSONType()))
-	}
-	if d := geometryDefect(mp); d != "" {
-		return reject("geometry", "geometry: "+d)
+	mp, why := multiPolygon(g)
+	if why != "" {
+		return reject("geometry", why)
 	}
 	if p.first == nil {
-		w, err := encodeWKB(mp)
+		w, err := encodeWKB(mp) // also rejects what PostGIS cannot read
 		if err != nil {
 			return reject("geometry", "geometry: "+err.Error())
 		}
 		return p.st.add(ctx, []any{line, fid, id.String(), w, nil})
+	}
+	if d := geometryDefect(mp); d != "" {
+		return reject("geometry", "geometry: "+d)
 	}
 	if srid != 2180 {
 		return reject("geometry", fmt.Sprintf("EPSG:%d differs from the file's EPSG:2180", srid))
@@ -213,7 +206,7 @@ func (p *parcelSink) finishFirst(ctx context.Context) error {
 			return fmt.Errorf("drop invalid geometries: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+	if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"); err != nil {
 		return err
 	}
 	// Duplicate TERYT ids are rare: putting the unique constraint back
@@ -337,19 +330,16 @@ func parcelIDOf(props map[string]any, mapping map[string]string) (ParcelID, erro
 	return NewParcelID(unit, obreb, prop(props, mapping, "sheet", "arkusz", "numer_arkusza_dzialki"), number)
 }
 
-// polygonWKB encodes a polygonal feature geometry, or says why it cannot.
-func polygonWKB(f *Feature) ([]byte, string) {
-	if f.GeomErr != nil {
-		return nil, f.GeomErr.Error()
+// multiPolygon is a polygonal geometry as a MultiPolygon, or why it is not
+// one.
+func multiPolygon(g orb.Geometry) (orb.MultiPolygon, string) {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, ""
+	case orb.MultiPolygon:
+		return g, ""
+	case nil:
+		return nil, "no geometry"
 	}
-	switch f.Geometry.(type) {
-	case orb.Polygon, orb.MultiPolygon:
-	default:
-		return nil, fmt.Sprintf("a polygon was expected, got %s", f.Geometry.GeoJSONType())
-	}
-	w, err := encodeWKB(f.Geometry)
-	if err != nil {
-		return nil, fmt.Sprintf("geometry: %v", err)
-	}
-	return w, ""
+	return nil, fmt.Sprintf("a polygon was expected, got %s", g.GeoJSONType())
 }

@@ -165,6 +165,21 @@ func (q *queueSource) Next() bool {
 func (q *queueSource) Values() ([]any, error) { return q.cur, nil }
 func (q *queueSource) Err() error             { return q.err }
 
+// polygonWKB encodes a polygonal feature geometry, or says why it cannot.
+func polygonWKB(f *Feature) ([]byte, string) {
+	if f.GeomErr != nil {
+		return nil, f.GeomErr.Error()
+	}
+	if _, why := multiPolygon(f.Geometry); why != "" {
+		return nil, why
+	}
+	w, err := encodeWKB(f.Geometry)
+	if err != nil {
+		return nil, fmt.Sprintf("geometry: %v", err)
+	}
+	return w, ""
+}
+
 // addPolygon stages a polygonal feature under its key, or rejects it with
 // the reason its geometry cannot be used.
 func (s *stage) addPolygon(ctx context.Context, f *Feature, key string, attrs map[string]any) error {

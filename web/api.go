@@ -41,6 +41,16 @@ func (a *API) Routes(r fiber.Router) {
 
 func bad(msg string) error { return fiber.NewError(fiber.StatusBadRequest, msg) }
 
+// idParam reads a positive numeric id from the path parameter name, or
+// answers 400 naming what (e.g. "batch id").
+func idParam(c *fiber.Ctx, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, bad(what + " must be a number")
+	}
+	return id, nil
+}
+
 func (a *API) search(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
 	if utf8.RuneCountInString(q) < 2 || len(q) > 100 {
@@ -208,9 +218,9 @@ func (r *commentRequest) check() error {
 // addComment stores a resident's comment: the public part and, apart, the
 // author's personal data; answers with a receipt number only.
 func (a *API) addComment(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return bad("consultation id must be a number")
+	id, err := idParam(c, "id", "consultation id")
+	if err != nil {
+		return err
 	}
 	var req commentRequest
 	if err := json.Unmarshal(c.Body(), &req); err != nil {

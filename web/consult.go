@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -84,9 +83,9 @@ type consultation struct {
 // load reads consultation :id (404 when there is none).
 func (h *Consult) load(c *fiber.Ctx) (consultation, error) {
 	var x consultation
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return x, bad("consultation id must be a number")
+	id, err := idParam(c, "id", "consultation id")
+	if err != nil {
+		return x, err
 	}
 	var opens, closes time.Time
 	var report *time.Time
@@ -235,9 +234,9 @@ func (h *Consult) answer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cid, err := strconv.ParseInt(c.Params("cid"), 10, 64)
-	if err != nil || cid <= 0 {
-		return bad("comment id must be a number")
+	cid, err := idParam(c, "cid", "comment id")
+	if err != nil {
+		return err
 	}
 	var req answerRequest
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
@@ -246,11 +245,7 @@ func (h *Consult) answer(c *fiber.Ctx) error {
 	if err := req.check(); err != nil {
 		return bad(err.Error())
 	}
-	s := Subject(c)
-	by := s.Login
-	if by == "" {
-		by = string(s.Role)
-	}
+	by := Subject(c).Name()
 	ctx := AuditContext(c)
 	var receipt string
 	var at time.Time

@@ -61,10 +61,7 @@ func (h *Ingest) upload(c *fiber.Ctx) error {
 	}
 	defer f.Close()
 	opts := ingest.Options{TERC: c.Query("municipality"), DryRun: c.QueryBool("dry_run"), Repair: c.QueryBool("repair"),
-		Format: c.Query("format"), Actor: s.Login}
-	if opts.Actor == "" {
-		opts.Actor = string(s.Role)
-	}
+		Format: c.Query("format"), Actor: s.Name()}
 	if v := c.Query("srid"); v != "" {
 		if opts.SRID, err = strconv.Atoi(v); err != nil {
 			return bad("srid must be an EPSG code")
@@ -139,9 +136,9 @@ func (h *Ingest) batches(c *fiber.Ctx) error {
 }
 
 func (h *Ingest) batch(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return bad("batch id must be a number")
+	id, err := idParam(c, "id", "batch id")
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	b, err := scanBatch(h.pool.QueryRow(ctx, `SELECT `+batchColumns+` FROM ingest_batch WHERE id = $1`, id))

@@ -200,10 +200,29 @@ export function timeControl(l, ctx) {
     el("div", { class: "timeline-row" }, out,
       el("label", { for: `${id}-cum`, class: "choice" }, cum, tr.cumulative),
       s.kind === "date" ? el("label", { for: `${id}-step`, class: "choice" }, tr.step, step) : null));
+  // The years the layer's data span, then the period of the deep link:
+  // read when the slider is first needed (its layer shown, or a period in
+  // the link), not for every dated layer on every page load.
+  let loaded = false;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
+    const range = s.kind === "year" ? Promise.resolve(null) : yearRange(l);
+    range.then((r) => {
+      if (r) [s.lo, s.hi] = r;
+      if (s.at !== null) { s.lo = Math.min(s.lo, s.at.y); s.hi = Math.max(s.hi, s.at.y); }
+      layout();
+      apply(false);
+      box.dataset.ready = "true";
+    });
+  };
   // Shown while the layer is.
   box.hidden = !ctx.layerVisible(l.id);
-  document.addEventListener("change", (e) => { if (e.target.id === `layer-${l.id}`) box.hidden = !e.target.checked; });
-  // The years the layer's data span, then the period of the deep link.
+  document.addEventListener("change", (e) => {
+    if (e.target.id !== `layer-${l.id}`) return;
+    box.hidden = !e.target.checked;
+    if (e.target.checked) load();
+  });
   const wanted = urlTimes().get(l.id);
   if (wanted) {
     s.at = s.kind === "year" ? { y: wanted.at.y, m: null } : wanted.at;
@@ -212,13 +231,6 @@ export function timeControl(l, ctx) {
     cum.checked = s.cumulative;
     step.value = s.step;
   }
-  const range = s.kind === "year" ? Promise.resolve(null) : yearRange(l);
-  range.then((r) => {
-    if (r) [s.lo, s.hi] = r;
-    if (s.at !== null) { s.lo = Math.min(s.lo, s.at.y); s.hi = Math.max(s.hi, s.at.y); }
-    layout();
-    apply(false);
-    box.dataset.ready = "true";
-  });
+  if (!box.hidden || wanted) load();
   return box;
 }
